@@ -1,0 +1,410 @@
+package pushsdk
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Version is the version of this SDK, as sent in the User-Agent.
+const Version = "1.0.0"
+
+// DefaultHost is the service's host; bare hosts are reached over https.
+const DefaultHost = "api.push.baidu.com"
+
+// Default transport settings.
+const (
+	DefaultTimeout        = 30 * time.Second
+	DefaultConnectTimeout = 5 * time.Second
+)
+
+const timeSecond = time.Second
+
+// credentials is an immutable key pair; SetCredentials swaps the pointer.
+type credentials struct {
+	apiKey, secretKey string
+}
+
+// options is what the Option functions set.
+type options struct {
+	host           string
+	httpClient     *http.Client
+	timeout        time.Duration
+	connectTimeout time.Duration
+	deviceType     DeviceType
+	uaSuffix       string
+	sigTTL         time.Duration
+	retry          RetryPolicy
+	logger         *slog.Logger
+	maxIOSMsg      int
+	now            func() time.Time
+	rateLimit      *rateLimit
+}
+
+// Option configures a [Channel]. An Option that gets a bad value makes
+// [NewChannel] fail with a [CodeSDKInit] error.
+type Option func(*options) error
+
+// WithHost sets the service address: a bare host ("api.tuisong.baidu.com",
+// reached over https) or a URL with scheme http or https, optionally with a
+// port and a path prefix ("http://127.0.0.1:8088"). The default is
+// [DefaultHost] over https.
+func WithHost(hostOrURL string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(hostOrURL) == "" {
+			return fmt.Errorf("WithHost: empty host")
+		}
+		o.host = hostOrURL
+		return nil
+	}
+}
+
+// WithHTTPClient makes the Channel send through c (for proxies, tracing,
+// custom TLS). The client is copied; [WithTimeout], if given too, sets the
+// copy's Timeout, and [WithConnectTimeout] is ignored because it only shapes
+// the SDK's own transport.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *options) error {
+		if c == nil {
+			return fmt.Errorf("WithHTTPClient: nil client")
+		}
+		o.httpClient = c
+		return nil
+	}
+}
+
+// WithTimeout bounds each HTTP attempt as a whole, from dialling to the last
+// byte of the body (default 30 s). Bound a whole call, retries included,
+// with a ctx deadline.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout: %v is not positive", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// WithConnectTimeout bounds establishing a connection, TLS included
+// (default 5 s).
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithConnectTimeout: %v is not positive", d)
+		}
+		o.connectTimeout = d
+		return nil
+	}
+}
+
+// WithDeviceType sends device_type on every call, which picks the Android or
+// iOS app of a key migrated from API 2.0, and enables the client-side checks
+// of that platform's message rules. [PushOptions].DeviceType overrides it
+// for one push.
+func WithDeviceType(t DeviceType) Option {
+	return func(o *options) error {
+		if t != DeviceAndroid && t != DeviceIOS {
+			return fmt.Errorf("WithDeviceType: %d is neither DeviceAndroid (3) nor DeviceIOS (4)", int(t))
+		}
+		o.deviceType = t
+		return nil
+	}
+}
+
+// WithUserAgent appends suffix to the SDK's User-Agent, which must start
+// with "BCCS_SDK/3.0" for the service to take the call.
+func WithUserAgent(suffix string) Option {
+	return func(o *options) error {
+		for _, r := range suffix {
+			if r < 0x20 || r == 0x7f {
+				return fmt.Errorf("WithUserAgent: control character in suffix")
+			}
+		}
+		o.uaSuffix = strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithSignatureTTL sends expires = timestamp + d (whole seconds, at least
+// one) with every request, so that a captured request cannot be replayed
+// after d. Without it no expires is sent, and the service accepts a
+// signature for 10 minutes after its timestamp.
+func WithSignatureTTL(d time.Duration) Option {
+	return func(o *options) error {
+		if d < timeSecond {
+			return fmt.Errorf("WithSignatureTTL: %v is shorter than one second", d)
+		}
+		o.sigTTL = d
+		return nil
+	}
+}
+
+// WithRetry sets how often and how patiently failed calls are retried;
+// MaxRetries 0 switches retries off. Which failures are retried is fixed by
+// the SDK: see the package documentation. Without this option a Channel
+// uses [DefaultRetryPolicy].
+func WithRetry(p RetryPolicy) Option {
+	return func(o *options) error {
+		if p.MaxRetries < 0 || p.BaseDelay < 0 || p.MaxDelay < 0 {
+			return fmt.Errorf("WithRetry: negative value in %+v", p)
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithLogger makes the Channel log one debug line per HTTP attempt
+// (endpoint, attempt, HTTP status, service code, request id, duration), and
+// a warning before each retry. The secret key and the signature are never
+// logged. nil switches logging off (the default).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		o.logger = l
+		return nil
+	}
+}
+
+// WithMaxIOSMessageBytes sets the client-side limit on iOS messages:
+// 256 (the default, the Python SDK's guard for iOS 7 and older devices) up to
+// 4096 (the service's limit).
+func WithMaxIOSMessageBytes(n int) Option {
+	return func(o *options) error {
+		if n < DefaultMaxIOSMsgBytes || n > MaxMsgBytes {
+			return fmt.Errorf("WithMaxIOSMessageBytes: %d is outside 256…4096", n)
+		}
+		o.maxIOSMsg = n
+		return nil
+	}
+}
+
+// WithClock makes the Channel read the time from now instead of the system
+// clock: for request timestamps and for checking SendTime. It exists for
+// tests against an emulator whose clock is moved by hand (see
+// pushtest.Server.Now); production code does not need it.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return fmt.Errorf("WithClock: nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}
+
+// Channel is a client of the Baidu Cloud Push REST API 3.0 for one app.
+//
+// A Channel is safe for concurrent use by multiple goroutines; create one per
+// app (API key) and reuse it, so that its pooled connections are reused too.
+// Its configuration is fixed at construction, except the key pair, which
+// [Channel.SetCredentials] replaces atomically. No method keeps per-call
+// state on it: every result and every error carries its own request id.
+type Channel struct {
+	creds      atomic.Pointer[credentials]
+	baseURL    string // scheme://host[:port][/prefix], no trailing slash
+	urls       [numEndpoints]string
+	client     *http.Client
+	ownClient  bool // the SDK built client and may close its idle connections
+	deviceType DeviceType
+	userAgent  string
+	sigTTL     int64 // seconds; 0 = no expires
+	retry      RetryPolicy
+	logger     *slog.Logger
+	maxIOSMsg  int
+	now        func() time.Time
+	limit      *rateLimit
+}
+
+// NewChannel returns a Channel for the app with the given key pair. It fails
+// with a [CodeSDKInit] error on an empty key or a bad option. It reads no file
+// and no environment variable; see [LoadConfig] for that.
+func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
+	o := options{
+		host:           DefaultHost,
+		connectTimeout: DefaultConnectTimeout,
+		retry:          DefaultRetryPolicy,
+		maxIOSMsg:      DefaultMaxIOSMsgBytes,
+		now:            time.Now,
+	}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, initError("option " + strconv.Itoa(i) + " is nil")
+		}
+		if err := opt(&o); err != nil {
+			return nil, initError(err.Error())
+		}
+	}
+	if err := checkKeys(apiKey, secretKey); err != nil {
+		return nil, initError(err.Error())
+	}
+	base, err := parseBaseURL(o.host)
+	if err != nil {
+		return nil, initError(err.Error())
+	}
+	c := &Channel{
+		baseURL:    base,
+		deviceType: o.deviceType,
+		userAgent:  userAgent(o.uaSuffix),
+		sigTTL:     int64(o.sigTTL / timeSecond),
+		retry:      o.retry,
+		logger:     o.logger,
+		maxIOSMsg:  o.maxIOSMsg,
+		now:        o.now,
+		limit:      o.rateLimit,
+	}
+	for i := range c.urls {
+		c.urls[i] = base + APIPrefix + endpoints[i].path
+	}
+	if o.httpClient != nil {
+		hc := *o.httpClient
+		if o.timeout > 0 {
+			hc.Timeout = o.timeout
+		}
+		c.client = &hc
+	} else {
+		timeout := o.timeout
+		if timeout == 0 {
+			timeout = DefaultTimeout
+		}
+		c.client = &http.Client{Timeout: timeout, Transport: newTransport(o.connectTimeout)}
+		c.ownClient = true
+	}
+	c.creds.Store(&credentials{apiKey, secretKey})
+	return c, nil
+}
+
+func checkKeys(apiKey, secretKey string) error {
+	var missing []string
+	if strings.TrimSpace(apiKey) == "" {
+		missing = append(missing, "API key")
+	}
+	if strings.TrimSpace(secretKey) == "" {
+		missing = append(missing, "secret key")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("empty %s", strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+// newTransport is the SDK's own transport: pooled keep-alive connections
+// sized for many goroutines sharing one Channel, proxies from the
+// environment, and bounded connection set-up.
+func newTransport(connectTimeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = connectTimeout
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return t
+}
+
+// parseBaseURL turns a host or URL into scheme://host[:port][/prefix].
+func parseBaseURL(hostOrURL string) (string, error) {
+	s := strings.TrimSpace(hostOrURL)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("host %q: %v", hostOrURL, err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("host %q: scheme must be http or https", hostOrURL)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("host %q: no host name", hostOrURL)
+	case u.User != nil:
+		return "", fmt.Errorf("host %q: user info is not allowed", hostOrURL)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("host %q: query and fragment are not allowed", hostOrURL)
+	}
+	if _, port, err := net.SplitHostPort(u.Host); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("host %q: bad port", hostOrURL)
+		}
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"), nil
+}
+
+func userAgent(suffix string) string {
+	ua := "BCCS_SDK/3.0 (" + runtime.GOOS + "; " + runtime.GOARCH + ") Go/" +
+		strings.TrimPrefix(runtime.Version(), "go") + " (Baidu Push Server SDK for Go v" + Version + ")"
+	if suffix != "" {
+		ua += " " + suffix
+	}
+	return ua
+}
+
+// SetCredentials replaces the key pair, atomically: a call that is already
+// under way finishes with the pair it started with (each attempt signs with
+// the pair current when it starts), and every attempt that starts afterwards
+// uses the new one. An empty key is a [CodeSDKParams] error and changes
+// nothing.
+func (c *Channel) SetCredentials(apiKey, secretKey string) error {
+	if err := checkKeys(apiKey, secretKey); err != nil {
+		return paramsError([]FieldError{{Field: "credentials", Reason: err.Error()}})
+	}
+	c.creds.Store(&credentials{apiKey, secretKey})
+	return nil
+}
+
+// APIKey returns the API key the Channel currently signs with.
+func (c *Channel) APIKey() string { return c.creds.Load().apiKey }
+
+// BaseURL returns the address every endpoint is reached under, e.g.
+// "https://api.push.baidu.com".
+func (c *Channel) BaseURL() string { return c.baseURL }
+
+// DeviceType returns the device type set with [WithDeviceType], or 0.
+func (c *Channel) DeviceType() DeviceType { return c.deviceType }
+
+// String describes the Channel without its secret key, e.g.
+// `pushsdk.Channel{host: "https://api.push.baidu.com", apikey: "tf9G…Ohyb"}`.
+func (c *Channel) String() string {
+	s := "pushsdk.Channel{host: " + strconv.Quote(c.baseURL) + ", apikey: " + strconv.Quote(maskKey(c.APIKey()))
+	if c.deviceType != 0 {
+		s += ", device_type: " + c.deviceType.String()
+	}
+	return s + "}"
+}
+
+// GoString is String, so that %#v does not print the secret key either.
+func (c *Channel) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q) print [Channel.String].
+func (c *Channel) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// CloseIdleConnections closes the idle pooled connections of the SDK's own
+// transport (or of the client given to [WithHTTPClient]).
+func (c *Channel) CloseIdleConnections() { c.client.CloseIdleConnections() }
+
+// maskKey keeps the first and last four characters of a key.
+func maskKey(k string) string {
+	if len(k) <= 8 {
+		return strings.Repeat("*", len(k))
+	}
+	return k[:4] + "…" + k[len(k)-4:]
+}
+
+func (c *Channel) deviceTypeFor(call DeviceType) DeviceType {
+	if call != 0 {
+		return call
+	}
+	return c.deviceType
+}

@@ -1,0 +1,235 @@
+package pushsdk
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// SDK-side error codes, as in the official Python SDK. They never collide with
+// the service's codes (30600 and up).
+const (
+	CodeSDKInit    = 1 // bad construction or configuration
+	CodeSDKRunning = 2 // transport failure, no HTTP response
+	CodeSDKParams  = 3 // invalid arguments; nothing was sent
+	CodeBadResult  = 4 // 2xx whose body is not a valid success envelope
+	CodeBadError   = 5 // non-2xx whose body is not a valid error envelope
+)
+
+// Service error codes (protocol.md §6). The HTTP status the service answers
+// with is given in brackets.
+const (
+	CodeInternalError         = 30600 // Internal Server Error [500]; retried on query endpoints
+	CodeMethodNotAllowed      = 30601 // Method Not Allowed [405]
+	CodeInvalidParams         = 30602 // Request Params Not Valid [400]
+	CodeAuthFailed            = 30603 // Authentication Failed [403]: wrong apikey, secret or signature
+	CodeQuotaUsedUp           = 30604 // Quota Use Up Payment Required [402]
+	CodeNotFound              = 30605 // Data Required Not Found [404]: unknown API path or object
+	CodeRequestExpired        = 30606 // Request Time Expires Timeout [408]: timestamp or expires out of window
+	CodeChannelTokenTimeout   = 30607 // Channel Token Timeout [408]
+	CodeBindNotFound          = 30608 // Bind Relation Not Found [404]: the channel id is not bound
+	CodeBindTooMany           = 30609 // Bind Number Too Many [404]
+	CodeDuplicateOperation    = 30610 // Duplicate Operation [409]: e.g. creating an existing tag
+	CodeTagNotFound           = 30611 // Tag Not Found [404]
+	CodeAppForbidden          = 30612 // Application Forbidden, Need Whitelist Authorization [401]
+	CodeAppNotInited          = 30613 // App Need Inited First In Push Console [402]
+	CodeAppNotApproved        = 30616 // Application Is Not Approved [401]
+	CodeNoBroadcastCapability = 30617 // No Broadcast Push Capability [401]
+	CodeNoUnicastCapability   = 30618 // No Unicast Or Grpcast Push Capability [401]
+	CodeDefaultTagReserved    = 30619 // Default Tag Is Reserved [403]
+	CodeOnePlatformOnly       = 30620 // One App Could Only Have One Kind Of Device Platform [403]
+	CodePackageNameInvalid    = 30621 // Package Name Invalid [400]
+	CodeTooFrequent           = 30699 // Requests Are Too Frequent [402]: rate limited; always safe to retry
+
+	CodeIOSInvalidDeviceToken = 40001 // Invalid iOS Device Token [400]
+	CodeIOSInvalidMessage     = 40002 // Invalid iOS Message [400]
+	CodeIOSBadDeviceToken     = 40003 // iOS Bad Device Token [400]
+	CodeIOSCertificateError   = 40004 // iOS Certification Error [400]
+	CodeIOSDuplicateMessage   = 40005 // iOS Duplicate Message [400]
+	// CodeIOSErrorMax is the last of the iOS error codes; 40006–40012 are
+	// certificate type, validity and file errors [400].
+	CodeIOSErrorMax = 40012
+
+	CodeTimerNotExist        = 41001 // Timer Task Not Exist [400]
+	CodeTimerDuplicated      = 41002 // Timer Task Duplicated [400]
+	CodeTimerNumExceed       = 41003 // Timer Task Num Exceed [400]: at most 10 pending timers per app
+	CodeTimerCannotCancel    = 41004 // Timer Task Will Be Executed, Can Not Be Canceled [400]
+	CodeTimerHasBeenExecuted = 41005 // Timer Task Has Been Executed [400]
+)
+
+// sdkCodeText is the Python SDK's wording of the SDK-side codes.
+var sdkCodeText = [...]string{
+	CodeSDKInit:    "SDK initialization error",
+	CodeSDKRunning: "SDK running error",
+	CodeSDKParams:  "SDK params error",
+	CodeBadResult:  "http status is ok but result error",
+	CodeBadError:   "http status is error and result error",
+}
+
+// ChannelError is the error every method of the package returns. Inspect it
+// with [errors.As]:
+//
+//	var ce *pushsdk.ChannelError
+//	if errors.As(err, &ce) && ce.Code == pushsdk.CodeTagNotFound { … }
+//
+// Code is an SDK code (1–5, see [CodeSDKParams] and its siblings) or the
+// service's error_code. The message never contains the secret key or a
+// signature.
+type ChannelError struct {
+	Code       int    // SDK code 1–5, or the service's error_code
+	Msg        string // human-readable; never contains the secret key
+	RequestID  int64  // 0 when no request id came back
+	HTTPStatus int    // 0 when no HTTP response came back
+	Err        error  // cause: transport error, decode error, validation detail
+}
+
+// Error formats the error as "pushsdk: <msg> (code N, request id R, http S)",
+// leaving out the parts that are zero.
+func (e *ChannelError) Error() string {
+	var b strings.Builder
+	b.WriteString("pushsdk: ")
+	msg := e.Msg
+	if msg == "" && e.Code >= 1 && e.Code < len(sdkCodeText) {
+		msg = sdkCodeText[e.Code]
+	}
+	b.WriteString(msg)
+	if e.Err != nil && e.Code < 30000 {
+		// SDK-side errors carry their cause in the text; service errors
+		// are complete with the service's message.
+		if cause := e.Err.Error(); cause != "" && !strings.Contains(msg, cause) {
+			b.WriteString(": ")
+			b.WriteString(cause)
+		}
+	}
+	b.WriteString(" (code ")
+	b.WriteString(strconv.Itoa(e.Code))
+	if e.RequestID != 0 {
+		b.WriteString(", request id ")
+		b.WriteString(strconv.FormatInt(e.RequestID, 10))
+	}
+	if e.HTTPStatus != 0 {
+		b.WriteString(", http ")
+		b.WriteString(strconv.Itoa(e.HTTPStatus))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded)
+// and errors.As(err, &validationErr) see through a ChannelError.
+func (e *ChannelError) Unwrap() error { return e.Err }
+
+// Temporary reports whether the failure is of a kind that may succeed when
+// tried again later: a transport failure, an HTTP 5xx, 30600 or 30699. It
+// says nothing about whether a retry is safe for a push; see the package
+// documentation on retries.
+func (e *ChannelError) Temporary() bool {
+	switch {
+	case e.Code == CodeSDKRunning:
+		return true
+	case e.Code == CodeInternalError, e.Code == CodeTooFrequent:
+		return true
+	case e.HTTPStatus >= 500:
+		return true
+	}
+	return false
+}
+
+// FieldError is one problem found while validating a call's arguments.
+type FieldError struct {
+	Field  string // the wire parameter name (e.g. "channel_id") or the Go option field
+	Reason string // what is wrong with it
+}
+
+// String returns "field: reason".
+func (f FieldError) String() string { return f.Field + ": " + f.Reason }
+
+// ValidationError lists every problem found in a call's arguments. It is the
+// Err of a [ChannelError] with code [CodeSDKParams]; nothing was sent.
+type ValidationError struct {
+	Problems []FieldError
+}
+
+// Error joins all problems with "; ".
+func (v *ValidationError) Error() string {
+	parts := make([]string, len(v.Problems))
+	for i, p := range v.Problems {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Fields returns the names of the bad fields, in the order they were found.
+func (v *ValidationError) Fields() []string {
+	out := make([]string, len(v.Problems))
+	for i, p := range v.Problems {
+		out[i] = p.Field
+	}
+	return out
+}
+
+func paramsError(problems []FieldError) *ChannelError {
+	return &ChannelError{
+		Code: CodeSDKParams,
+		Msg:  sdkCodeText[CodeSDKParams],
+		Err:  &ValidationError{Problems: problems},
+	}
+}
+
+func initError(format string) *ChannelError {
+	return &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit] + ": " + format}
+}
+
+// ErrorCode returns the Code of the [ChannelError] in err's chain, or 0 when
+// err is nil or holds no ChannelError.
+func ErrorCode(err error) int {
+	var ce *ChannelError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+// IsAuthError reports whether err is an authentication or authorization
+// failure: a wrong key or signature (30603), or an app the service will not
+// serve (30612, 30616, 30617, 30618).
+func IsAuthError(err error) bool {
+	switch ErrorCode(err) {
+	case CodeAuthFailed, CodeAppForbidden, CodeAppNotApproved,
+		CodeNoBroadcastCapability, CodeNoUnicastCapability:
+		return true
+	}
+	return false
+}
+
+// IsNotFound reports whether err says that the addressed thing does not
+// exist: an unknown path or object (30605), an unbound channel id (30608), an
+// unknown tag (30611) or an unknown timer (41001).
+func IsNotFound(err error) bool {
+	switch ErrorCode(err) {
+	case CodeNotFound, CodeBindNotFound, CodeTagNotFound, CodeTimerNotExist:
+		return true
+	}
+	return false
+}
+
+// IsRateLimited reports whether the service refused the call for its rate
+// (30699) or quota (30604).
+func IsRateLimited(err error) bool {
+	switch ErrorCode(err) {
+	case CodeTooFrequent, CodeQuotaUsedUp:
+		return true
+	}
+	return false
+}
+
+// IsTimerStateError reports whether err is one of the timer task errors
+// 41001–41005 (unknown, duplicated, too many, too late to cancel, already run).
+func IsTimerStateError(err error) bool {
+	code := ErrorCode(err)
+	return code >= CodeTimerNotExist && code <= CodeTimerHasBeenExecuted
+}
+
+// IsValidationError reports whether err is a [CodeSDKParams] error: the
+// arguments were refused before anything was sent.
+func IsValidationError(err error) bool { return ErrorCode(err) == CodeSDKParams }

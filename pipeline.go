@@ -1,0 +1,377 @@
+package pushsdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxBodyBytes caps how much of a response is read.
+const maxBodyBytes = 1 << 20
+
+var (
+	contentTypeForm = []string{"application/x-www-form-urlencoded;charset=utf-8"}
+	bodyPool        = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// do runs a request through the pipeline: validation, then attempts with
+// fresh signatures until one succeeds, fails for good, or the retry policy
+// or ctx ends it.
+func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T, error) {
+	if ctx == nil {
+		r.add("ctx", "must not be nil")
+	}
+	if len(r.problems) > 0 {
+		return nil, paramsError(r.problems)
+	}
+	ep := &endpoints[r.ep]
+	for attempt := 1; ; attempt++ {
+		res := PT(new(T))
+		ce, dialFailed := c.attempt(ctx, r, attempt, res)
+		if ce == nil {
+			c.limit.succeeded()
+			return (*T)(res), nil
+		}
+		if ce.Code == CodeTooFrequent {
+			c.limit.throttled()
+		}
+		if attempt > c.retry.MaxRetries || !retryable(ep, ce, dialFailed) || ctx.Err() != nil {
+			return nil, ce
+		}
+		wait := c.retry.delay(attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return nil, ce // the retry could not finish before ctx expires
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], RequestID: ce.RequestID,
+					Err: &ctxError{ctx: ctx.Err(), last: ce}}
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// retryable decides which failures are retried. Query endpoints are
+// retried on transport failures, HTTP 5xx, 30600 and 30699. Pushes and
+// mutations are retried only when the service provably did not process the
+// request: the connection could not be made (nothing was written), or the
+// service answered 30699 (refused for rate).
+func retryable(ep *endpoint, ce *ChannelError, dialFailed bool) bool {
+	switch {
+	case ce.Code == CodeTooFrequent:
+		return true
+	case !ep.query:
+		return ce.Code == CodeSDKRunning && dialFailed
+	case ce.Code == CodeSDKRunning, ce.Code == CodeInternalError:
+		return true
+	case ce.HTTPStatus >= 500:
+		return true
+	}
+	return false
+}
+
+// attempt makes one signed HTTP exchange and decodes it into res.
+func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDecoder) (ce *ChannelError, dialFailed bool) {
+	if err := c.limit.wait(ctx); err != nil {
+		// The limiter refuses at once when ctx would expire before a token.
+		cerr := ctx.Err()
+		if cerr == nil {
+			cerr = context.DeadlineExceeded
+		}
+		return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], Err: &ctxError{ctx: cerr, last: err}}, false
+	}
+	start := time.Now()
+	creds := c.creds.Load()
+	body := c.encode(r, creds, c.now().Unix())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.urls[r.ep], bytes.NewReader(body))
+	if err != nil {
+		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
+		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
+		return ce, false
+	}
+	req.Header["Content-Type"] = contentTypeForm
+	req.Header["User-Agent"] = []string{c.userAgent}
+
+	resp, err := c.client.Do(req)
+	if err != nil {
+		ce = transportError(ctx, err, 0)
+		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
+		return ce, isDialError(err)
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bodyPool.Put(buf)
+		}
+	}()
+	readErr := readCapped(resp, buf)
+	resp.Body.Close()
+	if readErr != nil {
+		if errors.Is(readErr, errBodyTooLarge) {
+			ce = badBody(resp.StatusCode, readErr, nil)
+		} else {
+			ce = transportError(ctx, readErr, resp.StatusCode)
+		}
+		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
+		return ce, false
+	}
+	rid, ce := decodeEnvelope(resp.StatusCode, buf.Bytes(), r.ep, res)
+	c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, rid)
+	return ce, false
+}
+
+// resultDecoder is the non-generic view of resultPtr.
+type resultDecoder interface {
+	decode(params []byte) error
+	setRequestID(id int64)
+}
+
+// encode builds the form body of one attempt: the endpoint's parameters
+// plus the common ones, sorted, signed with the current key pair.
+func (c *Channel) encode(r *request, creds *credentials, ts int64) []byte {
+	var commonBuf [4]param
+	common := commonBuf[:0]
+	common = append(common, param{"apikey", creds.apiKey}, param{"timestamp", strconv.FormatInt(ts, 10)})
+	if c.sigTTL > 0 {
+		common = append(common, param{"expires", strconv.FormatInt(ts+c.sigTTL, 10)})
+	}
+	if dt := c.deviceTypeFor(r.deviceType); dt != 0 {
+		common = append(common, param{"device_type", strconv.Itoa(int(dt))})
+	}
+	all := make([]param, 0, len(r.params)+len(common))
+	all = append(all, r.params...)
+	all = append(all, common...)
+	sortParams(all)
+	sign := signParams(http.MethodPost, c.urls[r.ep], all, creds.secretKey)
+
+	n := len("sign=") + 32
+	for _, p := range all {
+		n += len(p.key) + len(p.val) + 2
+	}
+	body := make([]byte, 0, n+n/4)
+	for _, p := range all {
+		body = appendPHPEncode(body, p.key)
+		body = append(body, '=')
+		body = appendPHPEncode(body, p.val)
+		body = append(body, '&')
+	}
+	body = append(body, "sign="...)
+	return append(body, sign...)
+}
+
+// sortParams sorts by key in byte order; the lists are short.
+func sortParams(ps []param) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].key < ps[j-1].key; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
+
+func readCapped(resp *http.Response, buf *bytes.Buffer) error {
+	if resp.ContentLength > maxBodyBytes {
+		return errBodyTooLarge
+	}
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	lr := io.LimitedReader{R: resp.Body, N: maxBodyBytes + 1}
+	if _, err := buf.ReadFrom(&lr); err != nil {
+		return err
+	}
+	if buf.Len() > maxBodyBytes {
+		return errBodyTooLarge
+	}
+	return nil
+}
+
+// paramsSink decodes response_params straight into the result.
+type paramsSink struct {
+	res  resultDecoder // nil: skip
+	seen bool
+}
+
+func (p *paramsSink) UnmarshalJSON(b []byte) error {
+	p.seen = string(b) != "null"
+	if p.res == nil || !p.seen {
+		return nil
+	}
+	return p.res.decode(b)
+}
+
+type jsonString struct {
+	v   string
+	set bool
+}
+
+func (s *jsonString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	v, err := unquote(b)
+	if err != nil {
+		return errors.New("error_msg is not a string")
+	}
+	s.v, s.set = v, true
+	return nil
+}
+
+type wireEnvelope struct {
+	RequestID jsonInt    `json:"request_id"`
+	Params    paramsSink `json:"response_params"`
+	ErrorCode jsonInt    `json:"error_code"`
+	ErrorMsg  jsonString `json:"error_msg"`
+}
+
+// decodeEnvelope turns a complete HTTP answer into nil (res is filled in),
+// the service's error, or a code 4/5 error for a body that is not a valid
+// envelope.
+func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (int64, *ChannelError) {
+	ok := status >= 200 && status < 300
+	var env wireEnvelope
+	if ok {
+		env.Params.res = res
+	}
+	err := json.Unmarshal(body, &env)
+	switch {
+	case err == nil && env.ErrorCode.set && env.ErrorCode.v != 0:
+		msg := env.ErrorMsg.v
+		if msg == "" {
+			msg = "service error " + strconv.FormatInt(env.ErrorCode.v, 10)
+		}
+		return 0, &ChannelError{Code: int(env.ErrorCode.v), Msg: msg, RequestID: env.RequestID.v, HTTPStatus: status}
+	case !ok:
+		if err == nil {
+			err = errors.New("no error_code in the body")
+		}
+		return 0, badBody(status, err, body)
+	case err != nil:
+		return 0, badBody(status, err, body)
+	case !env.RequestID.set:
+		return 0, badBody(status, errors.New("no request_id in the body"), body)
+	case !env.Params.seen && ep != epTimerCancel:
+		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: env.RequestID.v, HTTPStatus: status,
+			Err: errors.New("response_params is missing")}
+	}
+	res.setRequestID(env.RequestID.v)
+	return env.RequestID.v, nil
+}
+
+// badBody is the code 4 (2xx) or 5 (other) error for a body that is not a
+// valid envelope; a printable excerpt of the body goes into the cause.
+func badBody(status int, cause error, body []byte) *ChannelError {
+	code := CodeBadError
+	if status >= 200 && status < 300 {
+		code = CodeBadResult
+	}
+	if ex := excerpt(body); ex != "" {
+		cause = &bodyError{cause: cause, excerpt: ex}
+	}
+	return &ChannelError{Code: code, Msg: sdkCodeText[code], HTTPStatus: status, Err: cause}
+}
+
+// bodyError is a decode failure with the start of the offending body.
+type bodyError struct {
+	cause   error
+	excerpt string
+}
+
+func (e *bodyError) Error() string { return e.cause.Error() + "; body: " + e.excerpt }
+func (e *bodyError) Unwrap() error { return e.cause }
+
+func excerpt(b []byte) string {
+	const max = 120
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return ""
+	}
+	cut := len(b) > max
+	if cut {
+		b = b[:max]
+	}
+	out := make([]byte, 0, len(b)+3)
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		out = append(out, c)
+	}
+	s := string(bytes.ToValidUTF8(out, []byte("?")))
+	if cut {
+		s += "…"
+	}
+	return strconv.Quote(s)
+}
+
+// transportError wraps a failure to get a complete HTTP answer (code 2).
+// When ctx is done, the error also matches ctx.Err() with errors.Is.
+func transportError(ctx context.Context, err error, status int) *ChannelError {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = &ctxError{ctx: cerr, last: err}
+	}
+	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], HTTPStatus: status, Err: err}
+}
+
+// isDialError reports whether err happened while connecting, before any
+// byte of the request was written: refused, unreachable, DNS, proxy connect.
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// ctxError is a context's end, with the failure that preceded it.
+type ctxError struct {
+	ctx  error
+	last error
+}
+
+func (e *ctxError) Error() string {
+	if e.last == nil {
+		return e.ctx.Error()
+	}
+	return e.ctx.Error() + " (after: " + e.last.Error() + ")"
+}
+
+func (e *ctxError) Unwrap() []error {
+	if e.last == nil {
+		return []error{e.ctx}
+	}
+	return []error{e.ctx, e.last}
+}
+
+func (c *Channel) logAttempt(ctx context.Context, ep endpointID, n int, start time.Time, ce *ChannelError, status int, rid int64) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("endpoint", endpoints[ep].path),
+		slog.Int("attempt", n),
+		slog.Int("status", status),
+	}
+	if ce != nil {
+		attrs = append(attrs, slog.Int("code", ce.Code), slog.Int64("request_id", ce.RequestID), slog.String("error", ce.Error()))
+	} else {
+		attrs = append(attrs, slog.Int("code", 0), slog.Int64("request_id", rid))
+	}
+	attrs = append(attrs, slog.Duration("duration", time.Since(start)))
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "pushsdk request", attrs...)
+}

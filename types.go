@@ -1,0 +1,376 @@
+package pushsdk
+
+import (
+	"strconv"
+	"time"
+)
+
+// DeviceType names an app's platform. In REST API 3.0 each app has exactly
+// one platform; an app migrated from 2.0 became two apps sharing one API key,
+// and the device_type parameter picks which of them a call addresses.
+type DeviceType int
+
+// The platforms of protocol.md §2.
+const (
+	DeviceAndroid DeviceType = 3
+	DeviceIOS     DeviceType = 4
+)
+
+// String returns "android", "ios", or "DeviceType(n)".
+func (t DeviceType) String() string {
+	switch t {
+	case DeviceAndroid:
+		return "android"
+	case DeviceIOS:
+		return "ios"
+	}
+	return "DeviceType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// MsgType is the kind of a message: pass-through data for the app, or a
+// notification the system shows.
+type MsgType int
+
+// The message types of protocol.md §4.
+const (
+	MsgTypeMessage      MsgType = 0 // pass-through (透传), delivered to the app; Android only
+	MsgTypeNotification MsgType = 1 // notification shown by the system
+)
+
+// String returns "message", "notification", or "MsgType(n)".
+func (t MsgType) String() string {
+	switch t {
+	case MsgTypeMessage:
+		return "message"
+	case MsgTypeNotification:
+		return "notification"
+	}
+	return "MsgType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// DeployStatus selects the APNs environment of an iOS push.
+type DeployStatus int
+
+// The deploy states of protocol.md §4. The service's default is production.
+const (
+	DeployDevelopment DeployStatus = 1
+	DeployProduction  DeployStatus = 2
+)
+
+// String returns "development", "production", or "DeployStatus(n)".
+func (s DeployStatus) String() string {
+	switch s {
+	case DeployDevelopment:
+		return "development"
+	case DeployProduction:
+		return "production"
+	}
+	return "DeployStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MsgStatus is the delivery state of a message.
+type MsgStatus int
+
+// The message states of protocol.md §4.
+const (
+	StatusSent    MsgStatus = 0
+	StatusPending MsgStatus = 1
+	StatusSending MsgStatus = 2
+	StatusFailed  MsgStatus = 3
+)
+
+// String returns "sent", "pending", "sending", "failed", or "MsgStatus(n)".
+func (s MsgStatus) String() string {
+	switch s {
+	case StatusSent:
+		return "sent"
+	case StatusPending:
+		return "pending"
+	case StatusSending:
+		return "sending"
+	case StatusFailed:
+		return "failed"
+	}
+	return "MsgStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// RangeType is the audience kind of a push, as timers and message
+// statistics report it.
+type RangeType int
+
+// The range types of protocol.md §4.
+const (
+	RangeTag            RangeType = 0
+	RangeBroadcast      RangeType = 1
+	RangeBatch          RangeType = 2 // batch unicast
+	RangeTagCombination RangeType = 3
+	RangePrecise        RangeType = 4
+	RangeLBS            RangeType = 5
+	RangeReserved       RangeType = 6
+	RangeUnicast        RangeType = 7
+)
+
+var rangeTypeNames = [...]string{"tag", "broadcast", "batch", "tag_combination", "precise", "lbs", "reserved", "unicast"}
+
+// String returns the range type's name ("tag", "broadcast", "batch",
+// "tag_combination", "precise", "lbs", "reserved", "unicast"), or
+// "RangeType(n)".
+func (r RangeType) String() string {
+	if r >= 0 && int(r) < len(rangeTypeNames) {
+		return rangeTypeNames[r]
+	}
+	return "RangeType(" + strconv.Itoa(int(r)) + ")"
+}
+
+// PushOptions are the optional settings of a push. nil means all defaults.
+// A field that the called endpoint does not take is refused with a
+// [CodeSDKParams] error that names it, never silently dropped.
+type PushOptions struct {
+	// MsgType is pass-through (default) or notification. iOS apps take
+	// notifications only.
+	MsgType MsgType
+	// MsgExpires is how long the service keeps the message for an offline
+	// device: whole seconds, at most 7 days. 0 sends nothing and leaves the
+	// service's default (5 h).
+	MsgExpires time.Duration
+	// OnlineOnly sends msg_expires=0: deliver to devices online now only.
+	// It cannot be combined with MsgExpires.
+	OnlineOnly bool
+	// DeployStatus selects the APNs environment for iOS; 0 sends nothing
+	// (the service defaults to production). Not taken by PushBatchUniMsg.
+	DeployStatus DeployStatus
+	// SendTime schedules the push as a timer: more than 60 s and at most one
+	// year ahead. Zero means now. PushMsgToAll and PushMsgToTag only.
+	SendTime time.Time
+	// TopicID files a batch push under a topic (1–128 letters, digits, _)
+	// for topic statistics. PushBatchUniMsg only.
+	TopicID string
+	// DeviceType overrides the Channel's device type for this call.
+	DeviceType DeviceType
+}
+
+// PageOptions selects a page of a list: Start ≥ 0, Limit 1–100; Limit 0
+// leaves the service's default (100).
+type PageOptions struct {
+	Start, Limit int
+}
+
+// RecordsOptions selects a page of timer or topic records and a range of
+// send times. Zero times leave the service's defaults (00:00 seven days ago,
+// and now).
+type RecordsOptions struct {
+	PageOptions
+	RangeStart, RangeEnd time.Time
+}
+
+// TimerListOptions selects a page of pending timers, or one timer by id.
+type TimerListOptions struct {
+	PageOptions
+	TimerID string
+}
+
+// TagsOptions selects a page of tags, or one tag by name.
+type TagsOptions struct {
+	PageOptions
+	Tag string
+}
+
+// PushResult is the answer to a push. For a scheduled push (SendTime set)
+// TimerID names the timer that was created.
+type PushResult struct {
+	RequestID int64
+	MsgID     string
+	SendTime  time.Time
+	TimerID   string
+}
+
+// MsgStatusResult is the answer of [Channel.QueryMsgStatus].
+type MsgStatusResult struct {
+	RequestID int64
+	TotalNum  int64
+	Messages  []MsgStatusEntry
+}
+
+// MsgStatusEntry is the state of one message.
+type MsgStatusEntry struct {
+	MsgID    string
+	Status   MsgStatus
+	SendTime time.Time
+	Success  int64 // devices reached so far
+}
+
+// Record is one message sent by a timer or under a topic.
+type Record struct {
+	MsgID    string
+	Status   MsgStatus
+	SendTime time.Time
+}
+
+// TimerRecords is the answer of [Channel.QueryTimerRecords].
+type TimerRecords struct {
+	RequestID int64
+	TimerID   string
+	Records   []Record
+}
+
+// TopicRecords is the answer of [Channel.QueryTopicRecords].
+type TopicRecords struct {
+	RequestID int64
+	TopicID   string
+	Records   []Record
+}
+
+// Timer is a pending timed push.
+type Timer struct {
+	TimerID   string
+	Msg       string
+	SendTime  time.Time
+	MsgType   MsgType
+	RangeType RangeType
+}
+
+// TimerList is the answer of [Channel.QueryTimerList].
+type TimerList struct {
+	RequestID int64
+	TotalNum  int64
+	Timers    []Timer
+}
+
+// Topic is a topic used by batch pushes, with its counts (wire names ctime,
+// mtime, push_cnt, ack_cnt). AckCount is -1 while not yet known.
+type Topic struct {
+	TopicID   string
+	FirstSent time.Time
+	LastSent  time.Time
+	PushCount int64
+	AckCount  int64
+}
+
+// TopicList is the answer of [Channel.QueryTopicList].
+type TopicList struct {
+	RequestID int64
+	TotalNum  int64
+	Topics    []Topic
+}
+
+// Tag is a tag group of the app (wire names tid, tag, info, type,
+// create_time). Info and Type are deprecated by the service.
+type Tag struct {
+	TID        string
+	Name       string
+	Info       string
+	Type       int
+	CreateTime time.Time
+}
+
+// TagList is the answer of [Channel.QueryTags].
+type TagList struct {
+	RequestID int64
+	TotalNum  int64
+	Tags      []Tag
+}
+
+// TagResult is the answer of [Channel.CreateTag] and [Channel.DeleteTag]. OK
+// is the service's result 0.
+type TagResult struct {
+	RequestID int64
+	Tag       string
+	OK        bool
+}
+
+// DeviceResult is the outcome for one channel id of a tag-device call. OK is
+// false for an id that was already in (add) or not in (remove) the tag.
+type DeviceResult struct {
+	ChannelID string
+	OK        bool
+}
+
+// DeviceResults is the answer of [Channel.AddDevicesToTag] and
+// [Channel.DelDevicesFromTag], one entry per id in the order of the request.
+type DeviceResults struct {
+	RequestID int64
+	Devices   []DeviceResult
+}
+
+// Failed returns the channel ids whose result was not OK.
+func (r *DeviceResults) Failed() []string {
+	var out []string
+	for _, d := range r.Devices {
+		if !d.OK {
+			out = append(out, d.ChannelID)
+		}
+	}
+	return out
+}
+
+// DeviceNum is the answer of [Channel.QueryDeviceNumInTag].
+type DeviceNum struct {
+	RequestID int64
+	DeviceNum int64
+}
+
+// DeviceStat is one day of device statistics (wire names new_term,
+// del_term, online_term, addup_term, total_term). Day is 00:00 Beijing time
+// (UTC+8). Any figure is -1 when the service does not support it or has no
+// data yet; 0 is a real count.
+type DeviceStat struct {
+	Day        time.Time
+	New        int64
+	Deleted    int64
+	Online     int64
+	Cumulative int64
+	Total      int64
+}
+
+// DeviceStatistics is the answer of [Channel.QueryStatisticDevice]; Days
+// is sorted by Day, oldest first.
+type DeviceStatistics struct {
+	RequestID int64
+	TotalNum  int64
+	Days      []DeviceStat
+}
+
+// TopicStat is one day of a topic's statistics: Ack devices reached, -1 when
+// not yet known. Day is 00:00 Beijing time (UTC+8).
+type TopicStat struct {
+	Day time.Time
+	Ack int64
+}
+
+// TopicStatistics is the answer of [Channel.QueryStatisticTopic]; Days is
+// sorted by Day, oldest first.
+type TopicStatistics struct {
+	RequestID int64
+	TotalNum  int64
+	Days      []TopicStat
+}
+
+// CancelResult is the answer of [Channel.CancelTimer].
+type CancelResult struct {
+	RequestID int64
+}
+
+// MsgStat is one day of message statistics for one range type; -1 marks a
+// figure that is not supported or not yet known. Day is 00:00 Beijing time.
+type MsgStat struct {
+	Day   time.Time
+	Push  int64
+	Ack   int64
+	Del   int64
+	Click int64
+}
+
+// RangeStatistics are the message statistics of one range type; Days is
+// sorted by Day, oldest first.
+type RangeStatistics struct {
+	RangeType RangeType
+	TotalNum  int64
+	Days      []MsgStat
+}
+
+// MsgStatistics is the answer of [Channel.QueryStatisticMsg].
+type MsgStatistics struct {
+	RequestID int64
+	TotalNum  int64
+	Ranges    []RangeStatistics
+}

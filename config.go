@@ -135,9 +135,10 @@ func loadConfigFile(path string, cfg *Config) error {
 		return path
 	}
 	for _, sec := range f.Sections() {
-		name := sec.Name()
+		name := strings.ToLower(sec.Name())
+		isDefault := name == strings.ToLower(ini.DefaultSection)
 		known, ok := configKeys[name]
-		if name == ini.DefaultSection {
+		if isDefault {
 			known, ok = nil, true
 		}
 		if !ok {
@@ -146,7 +147,7 @@ func loadConfigFile(path string, cfg *Config) error {
 		for _, k := range sec.Keys() {
 			key := k.Name()
 			if !known[key] {
-				if name == ini.DefaultSection {
+				if isDefault {
 					return configError("%s: key %s outside any section", where(name, key), key)
 				}
 				return configError("%s: [%s] unknown key %s", where(name, key), name, key)
@@ -220,7 +221,7 @@ func parseSeconds(v string) (time.Duration, error) {
 // where each first appears, for error messages; ini.v1 keeps no positions.
 func keyLines(data []byte) map[string]int {
 	out := map[string]int{}
-	section := ini.DefaultSection
+	section := strings.ToLower(ini.DefaultSection)
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for n := 1; sc.Scan(); n++ {

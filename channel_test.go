@@ -127,8 +127,10 @@ func TestEndpointsOnTheWire(t *testing.T) {
 				{MsgID: "9", Status: pushsdk.StatusSent, SendTime: time.Unix(1500, 0).UTC()}}},
 		},
 		{
-			name:   "QueryTopicRecords",
-			call:   func(c *pushsdk.Channel) (any, error) { return c.QueryTopicRecords(context.Background(), "topic_1", nil) },
+			name: "QueryTopicRecords",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.QueryTopicRecords(context.Background(), "topic_1", nil)
+			},
 			path:   "report/query_topic_records",
 			params: map[string]string{"topic_id": "topic_1"},
 			reply:  `{"topic_id":"topic_1","result":[]}`,
@@ -154,8 +156,10 @@ func TestEndpointsOnTheWire(t *testing.T) {
 			want:   &pushsdk.CancelResult{RequestID: 987654321012},
 		},
 		{
-			name:   "QueryTopicList",
-			call:   func(c *pushsdk.Channel) (any, error) { return c.QueryTopicList(context.Background(), &pushsdk.PageOptions{Limit: 10}) },
+			name: "QueryTopicList",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.QueryTopicList(context.Background(), &pushsdk.PageOptions{Limit: 10})
+			},
 			path:   "topic/query_list",
 			params: map[string]string{"limit": "10"},
 			reply:  `{"total_num":1,"result":[{"topic_id":"t","ctime":100,"mtime":200,"push_cnt":3,"ack_cnt":-1}]}`,
@@ -172,8 +176,10 @@ func TestEndpointsOnTheWire(t *testing.T) {
 				{TID: "7", Name: "default", Info: "default", Type: 2, CreateTime: time.Unix(1400000000, 0).UTC()}}},
 		},
 		{
-			name:   "QueryTags by name",
-			call:   func(c *pushsdk.Channel) (any, error) { return c.QueryTags(context.Background(), &pushsdk.TagsOptions{Tag: "vip"}) },
+			name: "QueryTags by name",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.QueryTags(context.Background(), &pushsdk.TagsOptions{Tag: "vip"})
+			},
 			path:   "app/query_tags",
 			params: map[string]string{"tag": "vip"},
 			reply:  `{"total_num":1,"tags":[{"tid":8,"tag":"vip","info":"","type":1,"createtime":"1400000001"}]}`,
@@ -259,8 +265,10 @@ func TestEndpointsOnTheWire(t *testing.T) {
 				{RangeType: pushsdk.RangeBatch, TotalNum: 0, Days: []pushsdk.MsgStat{}}}},
 		},
 		{
-			name:   "QueryStatisticMsg one type",
-			call:   func(c *pushsdk.Channel) (any, error) { return c.QueryStatisticMsg(context.Background(), pushsdk.RangeUnicast) },
+			name: "QueryStatisticMsg one type",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.QueryStatisticMsg(context.Background(), pushsdk.RangeUnicast)
+			},
 			path:   "report/statistic_msg",
 			params: map[string]string{"query_type": "7"},
 			reply:  `{"total_num":0,"result":[]}`,
@@ -388,12 +396,12 @@ func TestNewChannelRejectsBadSetup(t *testing.T) {
 func TestHostForms(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"":                           "https://api.push.baidu.com",
-		"api.tuisong.baidu.com":      "https://api.tuisong.baidu.com",
-		"http://127.0.0.1:8088":      "http://127.0.0.1:8088",
-		"http://127.0.0.1:8088/":     "http://127.0.0.1:8088",
+		"":                            "https://api.push.baidu.com",
+		"api.tuisong.baidu.com":       "https://api.tuisong.baidu.com",
+		"http://127.0.0.1:8088":       "http://127.0.0.1:8088",
+		"http://127.0.0.1:8088/":      "http://127.0.0.1:8088",
 		"HTTPS://Example.com:8443/x/": "https://Example.com:8443/x",
-		"127.0.0.1:9000":             "https://127.0.0.1:9000",
+		"127.0.0.1:9000":              "https://127.0.0.1:9000",
 	} {
 		var opts []pushsdk.Option
 		if in != "" {

@@ -146,7 +146,10 @@ func TestValidationBeforeSending(t *testing.T) {
 		{"tag devices 11", nil, func(c *pushsdk.Channel) error { _, err := c.AddDevicesToTag(bg, "t", ids(11)); return err }, []string{"channel_ids"}},
 		{"tag devices none", nil, func(c *pushsdk.Channel) error { _, err := c.DelDevicesFromTag(bg, "t", nil); return err }, []string{"channel_ids"}},
 		{"tag empty", nil, func(c *pushsdk.Channel) error { _, err := c.CreateTag(bg, ""); return err }, []string{"tag"}},
-		{"tag 129 bytes", nil, func(c *pushsdk.Channel) error { _, err := c.QueryDeviceNumInTag(bg, strings.Repeat("标", 43)); return err }, []string{"tag"}},
+		{"tag 129 bytes", nil, func(c *pushsdk.Channel) error {
+			_, err := c.QueryDeviceNumInTag(bg, strings.Repeat("标", 43))
+			return err
+		}, []string{"tag"}},
 		{"create default", nil, func(c *pushsdk.Channel) error { _, err := c.CreateTag(bg, "default"); return err }, []string{"tag"}},
 		{"delete default", nil, func(c *pushsdk.Channel) error { _, err := c.DeleteTag(bg, "default"); return err }, []string{"tag"}},
 		{"add to default", nil, func(c *pushsdk.Channel) error { _, err := c.AddDevicesToTag(bg, "default", ids(1)); return err }, []string{"tag"}},

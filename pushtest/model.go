@@ -1,0 +1,351 @@
+package pushtest
+
+import (
+	"container/heap"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"golang.org/x/time/rate"
+)
+
+// beijing is the zone of the service's statistics days.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// dayStart returns 00:00 Beijing time of t's day.
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.In(beijing).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, beijing)
+}
+
+// statDays is how many days the statistics endpoints report.
+const statDays = 30
+
+// maxPendingTimers is the per-app limit on pending timers (41003).
+const maxPendingTimers = 10
+
+// clock is the emulator's time: the system clock plus an offset moved by
+// Advance, or a frozen time moved only by Advance.
+type clock struct {
+	frozen atomic.Bool
+	at     atomic.Int64 // frozen time, unix nanoseconds
+	offset atomic.Int64 // added to the system clock
+}
+
+func (c *clock) now() time.Time {
+	if c.frozen.Load() {
+		return time.Unix(0, c.at.Load())
+	}
+	return time.Now().Add(time.Duration(c.offset.Load()))
+}
+
+func (c *clock) advance(d time.Duration) {
+	if c.frozen.Load() {
+		c.at.Add(int64(d))
+	} else {
+		c.offset.Add(int64(d))
+	}
+}
+
+// appState is one app: its keys, platform and everything it has done.
+type appState struct {
+	key, secret string
+	platform    pushsdk.DeviceType
+	created     time.Time
+	limiter     *rate.Limiter
+
+	devices    map[string]*device
+	bindEvents []bindEvent
+	tags       map[string]*tag
+	tagOrder   []*tag
+	messages   map[string]*message
+	timers     map[string]*timer
+	timerOrder []*timer
+	topics     map[string]*topic
+	topicOrder []*topic
+}
+
+func newAppState(key, secret string, platform pushsdk.DeviceType, now time.Time) *appState {
+	return &appState{
+		key: key, secret: secret, platform: platform, created: now,
+		devices: map[string]*device{}, tags: map[string]*tag{}, messages: map[string]*message{},
+		timers: map[string]*timer{}, topics: map[string]*topic{},
+	}
+}
+
+type device struct {
+	id       string
+	bound    bool
+	received []delivery
+}
+
+type delivery struct {
+	msg *message
+	at  time.Time
+}
+
+type bindEvent struct {
+	at    time.Time
+	bound bool // false: unbound
+	fresh bool // first bind of this device ever
+}
+
+type tag struct {
+	tid     int64
+	name    string
+	created time.Time
+	members map[string]struct{}
+}
+
+type timer struct {
+	id       string
+	msg      *message
+	sendTime time.Time
+	executed bool
+}
+
+type topic struct {
+	id           string
+	ctime, mtime time.Time
+	pushCnt      int64
+	ackCnt       int64
+	ackKnown     bool
+	msgs         []*message
+}
+
+// message is one accepted push.
+type message struct {
+	id         string
+	app        *appState
+	text       string
+	msgType    int
+	rangeType  int
+	tag        string // tag pushes: the tag; resolved at dispatch
+	topic      *topic
+	timer      *timer
+	targets    []string // resolved at dispatch
+	accepted   time.Time
+	dispatchAt time.Time // its send_time
+	doneAt     time.Time
+	dispatched bool
+	final      bool
+	cancelled  bool
+	success    int64
+	failed     int64
+}
+
+// status is the message's state at now, after catch-up.
+func (m *message) status(now time.Time, pending time.Duration) int {
+	switch {
+	case m.final && m.success == 0 && m.failed > 0:
+		return int(pushsdk.StatusFailed)
+	case m.final:
+		return int(pushsdk.StatusSent)
+	case now.Before(m.dispatchAt.Add(pending)):
+		return int(pushsdk.StatusPending)
+	}
+	return int(pushsdk.StatusSending)
+}
+
+// event is something the clock makes happen: a message is dispatched
+// (targets resolved; a timer fires) or finished (delivered).
+type event struct {
+	at   time.Time
+	seq  uint64 // keeps events at the same time in order of creation
+	msg  *message
+	kind int
+}
+
+const (
+	evDispatch = iota
+	evFinish
+)
+
+type eventHeap []event
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)   { *h = append(*h, x.(event)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// schedule queues an event; e.mu is held.
+func (e *Emulator) schedule(at time.Time, m *message, kind int) {
+	e.eventSeq++
+	heap.Push(&e.events, event{at: at, seq: e.eventSeq, msg: m, kind: kind})
+}
+
+// catchUp makes everything happen that is due by now; e.mu is held.
+func (e *Emulator) catchUp(now time.Time) {
+	for len(e.events) > 0 && !e.events[0].at.After(now) {
+		ev := heap.Pop(&e.events).(event)
+		m := ev.msg
+		if m.cancelled {
+			continue
+		}
+		switch ev.kind {
+		case evDispatch:
+			e.dispatch(m, ev.at)
+		case evFinish:
+			e.finish(m, ev.at)
+		}
+	}
+}
+
+// dispatch resolves a message's audience at its send time and schedules its
+// delivery.
+func (e *Emulator) dispatch(m *message, at time.Time) {
+	a := m.app
+	switch pushsdk.RangeType(m.rangeType) {
+	case pushsdk.RangeBroadcast:
+		m.targets = a.boundIDs()
+	case pushsdk.RangeTag:
+		if m.tag == pushsdk.DefaultTag {
+			m.targets = a.boundIDs()
+		} else if t := a.tags[m.tag]; t != nil {
+			m.targets = make([]string, 0, len(t.members))
+			for id := range t.members {
+				m.targets = append(m.targets, id)
+			}
+			slices.Sort(m.targets)
+		}
+	}
+	m.dispatched = true
+	if m.timer != nil {
+		m.timer.executed = true
+	}
+	m.doneAt = at.Add(e.cfg.pendingFor + e.cfg.sendingFor)
+	e.schedule(m.doneAt, m, evFinish)
+}
+
+// finish delivers a message to every bound target.
+func (e *Emulator) finish(m *message, at time.Time) {
+	a := m.app
+	for _, id := range m.targets {
+		d := a.devices[id]
+		if d == nil || !d.bound {
+			m.failed++
+			continue
+		}
+		d.received = append(d.received, delivery{msg: m, at: at})
+		m.success++
+	}
+	m.final = true
+	if t := m.topic; t != nil {
+		if !t.ackKnown {
+			t.ackKnown, t.ackCnt = true, 0
+		}
+		t.ackCnt += m.success
+	}
+}
+
+// boundIDs lists the app's bound devices in id order.
+func (a *appState) boundIDs() []string {
+	out := make([]string, 0, len(a.devices))
+	for id, d := range a.devices {
+		if d.bound {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// bind marks ids as bound devices.
+func (a *appState) bind(now time.Time, ids ...string) {
+	for _, id := range ids {
+		d := a.devices[id]
+		if d == nil {
+			d = &device{id: id}
+			a.devices[id] = d
+			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: true, fresh: true})
+		} else if !d.bound {
+			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: true})
+		} else {
+			continue
+		}
+		d.bound = true
+	}
+}
+
+// unbind marks ids as unbound; they stay unbound until bound again.
+func (a *appState) unbind(now time.Time, ids ...string) {
+	for _, id := range ids {
+		d := a.devices[id]
+		if d == nil {
+			d = &device{id: id}
+			a.devices[id] = d
+		} else if d.bound {
+			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: false})
+		}
+		d.bound = false
+		for _, t := range a.tags {
+			delete(t.members, id)
+		}
+	}
+}
+
+// known reports whether id may be addressed: a bound device, or (unless
+// the emulator requires explicit binding) an id never seen, which is bound
+// on the spot. An explicitly unbound id is not known.
+func (e *Emulator) known(a *appState, id string, now time.Time) bool {
+	if d := a.devices[id]; d != nil {
+		return d.bound
+	}
+	if e.cfg.requireBinding {
+		return false
+	}
+	a.bind(now, id)
+	return true
+}
+
+func (e *Emulator) newMsgID() string {
+	e.nextMsg++
+	return strconv.FormatUint(e.nextMsg, 10)
+}
+
+func (e *Emulator) newTimerID() string {
+	e.nextTimer++
+	return strconv.FormatUint(e.nextTimer, 10)
+}
+
+// accept records a push and schedules it: now, or at sendTime for a timer.
+func (e *Emulator) accept(a *appState, m *message, now, sendTime time.Time) {
+	m.id = e.newMsgID()
+	m.app = a
+	m.accepted = now
+	a.messages[m.id] = m
+	if !sendTime.IsZero() {
+		m.dispatchAt = sendTime
+		m.timer = &timer{id: e.newTimerID(), msg: m, sendTime: sendTime}
+		a.timers[m.timer.id] = m.timer
+		a.timerOrder = append(a.timerOrder, m.timer)
+		e.schedule(sendTime, m, evDispatch)
+		return
+	}
+	m.dispatchAt = now
+	e.schedule(now, m, evDispatch)
+	e.catchUp(now)
+}
+
+func (a *appState) pendingTimers() []*timer {
+	var out []*timer
+	for _, t := range a.timerOrder {
+		if !t.executed && !t.msg.cancelled {
+			out = append(out, t)
+		}
+	}
+	return out
+}

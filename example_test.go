@@ -1,0 +1,432 @@
+package pushsdk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
+)
+
+// The examples mirror those of the official Python SDK's documentation. They
+// run against the offline emulator (package pushtest) with a frozen clock,
+// so that their output can be checked; in production create the Channel
+// with pushsdk.NewChannel(apiKey, secretKey) or from sdk.conf.
+
+var exampleClock = pushtest.WithClock(time.Date(2026, 1, 15, 2, 0, 0, 0, time.UTC))
+
+// emulator starts an offline emulator and a Channel for its app.
+func emulator(opts ...pushtest.Option) (*pushtest.Server, *pushsdk.Channel) {
+	srv := pushtest.NewServer(append([]pushtest.Option{exampleClock}, opts...)...)
+	c, err := srv.NewChannel()
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv, c
+}
+
+func ExampleNewChannel() {
+	c, err := pushsdk.NewChannel("tf9G7QicWAh2aEGFlrI1Ohyb", "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld",
+		pushsdk.WithDeviceType(pushsdk.DeviceAndroid),
+		pushsdk.WithTimeout(10*time.Second),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c) // the secret key is never shown
+	// Output: pushsdk.Channel{host: "https://api.push.baidu.com", apikey: "tf9G…Ohyb", device_type: android}
+}
+
+func ExampleLoadConfig() {
+	dir, _ := os.MkdirTemp("", "pushsdk")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sdk.conf")
+	_ = os.WriteFile(path, []byte("[SDK]\nhost = api.tuisong.baidu.com\napiKey = tf9G7QicWAh2aEGFlrI1Ohyb\n"+
+		"secretKey = qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld\ndeviceType = 3\n[curl]\ntimeout = 20\nconnecttimeout = 5\n"), 0o600)
+
+	cfg, err := pushsdk.LoadConfig(path) // BAIDU_PUSH_* environment variables override the file
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := pushsdk.NewChannelFromConfig(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.BaseURL(), c.DeviceType(), cfg.Timeout)
+	// Output: https://api.tuisong.baidu.com android 20s
+}
+
+func ExampleChannelError() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	_, err := c.PushMsgToTag(context.Background(), "no_such_tag", "msg to tag", nil)
+	var ce *pushsdk.ChannelError
+	if errors.As(err, &ce) {
+		fmt.Println("code:", ce.Code, "http:", ce.HTTPStatus, "request id:", ce.RequestID)
+		fmt.Println("not found:", pushsdk.IsNotFound(err))
+	}
+
+	// Bad arguments never reach the network: code 3 names every bad field.
+	_, err = c.PushMsgToSingleDevice(context.Background(), "abc", "", nil)
+	fmt.Println(err)
+	// Output:
+	// code: 30611 http: 404 request id: 3141592660
+	// not found: true
+	// pushsdk: SDK params error: channel_id: must be 1–64 ASCII digits, got "abc"; msg: must not be empty (code 3)
+}
+
+func ExampleChannel_PushMsgToSingleDevice() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	// msg = 'msg to single device'; opts = {'msg_type':0, 'expires':300}
+	res, err := c.PushMsgToSingleDevice(context.Background(), "0000000000000000001", "msg to single device",
+		&pushsdk.PushOptions{MsgType: pushsdk.MsgTypeMessage, MsgExpires: 300 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.MsgID, res.SendTime.Unix(), res.RequestID)
+	// Output: 7205759403792793001 1768442400 3141592660
+}
+
+func ExampleChannel_PushMsgToAll() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	res, err := c.PushMsgToAll(context.Background(), "msg to all", &pushsdk.PushOptions{MsgExpires: 300 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.MsgID, res.SendTime.Format(time.RFC3339))
+	// Output: 7205759403792793001 2026-01-15T02:00:00Z
+}
+
+func ExampleChannel_PushMsgToTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	if _, err := c.CreateTag(ctx, "tag_name"); err != nil {
+		log.Fatal(err)
+	}
+	// A notification for Android: a JSON object with a description.
+	res, err := c.PushMsgToTag(ctx, "tag_name", `{"title":"hello","description":"msg to tag"}`,
+		&pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.MsgID)
+	// Output: 7205759403792793001
+}
+
+func ExampleChannel_PushBatchUniMsg() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	channelIDs := []string{"3973380163216521844", "3973380163216521843"}
+	res, err := c.PushBatchUniMsg(context.Background(), channelIDs, "msg to batch devices",
+		&pushsdk.PushOptions{MsgExpires: 300 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.MsgID, res.SendTime.Unix())
+	// Output: 7205759403792793001 1768442400
+}
+
+func ExampleChannel_QueryMsgStatus() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+	_ = srv.Bind("3973380163216521844", "3973380163216521843")
+
+	res, err := c.PushMsgToAll(ctx, "msg to all", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.Advance(120 * time.Second) // the Python example sleeps 120 s
+	st, err := c.QueryMsgStatus(ctx, res.MsgID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range st.Messages {
+		fmt.Println(m.MsgID, m.Status, m.Success)
+	}
+	// Output: 7205759403792793001 sent 2
+}
+
+func ExampleChannel_QueryTimerRecords() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A broadcast 70 s from now; look at its records 120 s later.
+	res, err := c.PushMsgToAll(ctx, "msg to all", &pushsdk.PushOptions{SendTime: srv.Now().Add(70 * time.Second)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.Advance(120 * time.Second)
+	recs, err := c.QueryTimerRecords(ctx, res.TimerID, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(recs.TimerID)
+	for _, r := range recs.Records {
+		fmt.Println(r.MsgID, r.Status, r.SendTime.Format(time.RFC3339))
+	}
+	// Output:
+	// 9007199254740993001
+	// 7205759403792793001 sent 2026-01-15T02:01:10Z
+}
+
+func ExampleChannel_QueryTimerList() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A broadcast five minutes from now, and the list of pending timers.
+	if _, err := c.PushMsgToAll(ctx, "msg to all", &pushsdk.PushOptions{SendTime: srv.Now().Add(5 * time.Minute)}); err != nil {
+		log.Fatal(err)
+	}
+	list, err := c.QueryTimerList(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range list.Timers {
+		fmt.Println(t.TimerID, t.Msg, t.RangeType, t.SendTime.Format(time.Kitchen))
+	}
+	// Output: 9007199254740993001 msg to all broadcast 2:05AM
+}
+
+func ExampleChannel_CancelTimer() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	res, err := c.PushMsgToAll(ctx, "msg to all", &pushsdk.PushOptions{SendTime: srv.Now().Add(time.Hour)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.CancelTimer(ctx, res.TimerID); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.CancelTimer(ctx, res.TimerID)
+	fmt.Println(pushsdk.ErrorCode(err), pushsdk.IsTimerStateError(err))
+	// Output: 41001 true
+}
+
+func ExampleChannel_QueryTopicRecords() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	channelIDs := []string{"3973380163216521844", "3973380163216521843"}
+	if _, err := c.PushBatchUniMsg(ctx, channelIDs, "msg to all", &pushsdk.PushOptions{TopicID: "topic_1"}); err != nil {
+		log.Fatal(err)
+	}
+	recs, err := c.QueryTopicRecords(ctx, "topic_1", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range recs.Records {
+		fmt.Println(recs.TopicID, r.MsgID, r.Status)
+	}
+	// Output: topic_1 7205759403792793001 pending
+}
+
+func ExampleChannel_QueryTopicList() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+	_, _ = c.PushBatchUniMsg(ctx, []string{"3973380163216521844"}, "m", &pushsdk.PushOptions{TopicID: "topic_1"})
+	srv.Advance(time.Minute)
+
+	// The topics in use, and the last ten messages of each.
+	topics, err := c.QueryTopicList(ctx, &pushsdk.PageOptions{Limit: 10})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range topics.Topics {
+		recs, err := c.QueryTopicRecords(ctx, t.TopicID, &pushsdk.RecordsOptions{PageOptions: pushsdk.PageOptions{Limit: 10}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(t.TopicID, t.PushCount, t.AckCount, len(recs.Records))
+	}
+	// Output: topic_1 1 1 1
+}
+
+func ExampleChannel_CreateTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	created, err := c.CreateTag(ctx, "test_tag")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(created.Tag, created.OK)
+	_, err = c.CreateTag(ctx, "test_tag")
+	fmt.Println(pushsdk.ErrorCode(err) == pushsdk.CodeDuplicateOperation)
+	// Output:
+	// test_tag true
+	// true
+}
+
+func ExampleChannel_DeleteTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	if _, err := c.CreateTag(ctx, "test_tag"); err != nil {
+		log.Fatal(err)
+	}
+	deleted, err := c.DeleteTag(ctx, "test_tag")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(deleted.Tag, deleted.OK)
+	// Output: test_tag true
+}
+
+func ExampleChannel_QueryTags() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+	_, _ = c.CreateTag(ctx, "vip")
+
+	tags, err := c.QueryTags(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range tags.Tags {
+		fmt.Println(t.Name, t.CreateTime.Format(time.DateOnly))
+	}
+	// Output:
+	// default 2026-01-15
+	// vip 2026-01-15
+}
+
+func ExampleChannel_AddDevicesToTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	channelIDs := []string{"0000000000000000001", "0000000000000000002"}
+	if _, err := c.CreateTag(ctx, "tag_new"); err != nil {
+		log.Fatal(err)
+	}
+	res, err := c.AddDevicesToTag(ctx, "tag_new", channelIDs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range res.Devices {
+		fmt.Println(d.ChannelID, d.OK)
+	}
+	// Output:
+	// 0000000000000000001 true
+	// 0000000000000000002 true
+}
+
+func ExampleChannel_DelDevicesFromTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+	_, _ = c.CreateTag(ctx, "tag_new")
+	_, _ = c.AddDevicesToTag(ctx, "tag_new", []string{"0000000000000000001"})
+
+	res, err := c.DelDevicesFromTag(ctx, "tag_new", []string{"0000000000000000001", "0000000000000000002"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range res.Devices {
+		fmt.Println(d.ChannelID, d.OK) // not OK: it was not in the tag
+	}
+	// Output:
+	// 0000000000000000001 true
+	// 0000000000000000002 false
+}
+
+func ExampleChannel_QueryDeviceNumInTag() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	channelIDs := []string{"0000000000000000001", "0000000000000000002"}
+	_, _ = c.CreateTag(ctx, "tag_new")
+	_, _ = c.AddDevicesToTag(ctx, "tag_new", channelIDs)
+	n, err := c.QueryDeviceNumInTag(ctx, "tag_new")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n.DeviceNum)
+	// Output: 2
+}
+
+func ExampleChannel_QueryStatisticDevice() {
+	srv, c := emulator()
+	defer srv.Close()
+	_ = srv.Bind("0000000000000000001", "0000000000000000002")
+
+	stats, err := c.QueryStatisticDevice(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	today := stats.Days[len(stats.Days)-1] // oldest first
+	fmt.Println(stats.TotalNum, today.Day.Format(time.DateTime), today.New, today.Total, today.Online)
+	// Output: 30 2026-01-15 00:00:00 2 2 -1
+}
+
+func ExampleChannel_QueryStatisticTopic() {
+	srv, c := emulator(pushtest.WithDeliveryDelay(0, 0))
+	defer srv.Close()
+	ctx := context.Background()
+	_, _ = c.PushBatchUniMsg(ctx, []string{"3973380163216521844", "3973380163216521843"}, "m", &pushsdk.PushOptions{TopicID: "topic_1"})
+
+	stats, err := c.QueryStatisticTopic(ctx, "topic_1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	today := stats.Days[len(stats.Days)-1]
+	fmt.Println(today.Day.Unix(), today.Ack)
+	// Output: 1768406400 2
+}
+
+func ExampleChannel_QueryStatisticMsg() {
+	srv, c := emulator(pushtest.WithDeliveryDelay(0, 0))
+	defer srv.Close()
+	ctx := context.Background()
+	_ = srv.Bind("3973380163216521844")
+	_, _ = c.PushMsgToAll(ctx, "m", nil)
+
+	stats, err := c.QueryStatisticMsg(ctx, pushsdk.RangeBroadcast, pushsdk.RangeLBS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range stats.Ranges {
+		today := r.Days[len(r.Days)-1]
+		fmt.Println(r.RangeType, today.Push, today.Ack, today.Click) // -1: no data
+	}
+	// Output:
+	// broadcast 1 1 -1
+	// lbs -1 -1 -1
+}
+
+func ExampleChannel_SetCredentials() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	// Rotate keys while other goroutines keep using the Channel.
+	next := srv.NewApp(pushsdk.DeviceAndroid)
+	if err := c.SetCredentials(next.APIKey, next.SecretKey); err != nil {
+		log.Fatal(err)
+	}
+	_, err := c.QueryTags(context.Background(), nil)
+	fmt.Println(err == nil, c.APIKey() == next.APIKey)
+	// Output: true true
+}

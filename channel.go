@@ -30,6 +30,11 @@ const timeSecond = time.Second
 // credentials is an immutable key pair; SetCredentials swaps the pointer.
 type credentials struct {
 	apiKey, secretKey string
+	encSecret         []byte // PHP-urlencoded secret key, the tail of every signature
+}
+
+func newCredentials(apiKey, secretKey string) *credentials {
+	return &credentials{apiKey: apiKey, secretKey: secretKey, encSecret: appendPHPEncode(nil, secretKey)}
 }
 
 // options is what the Option functions set.
@@ -210,11 +215,13 @@ type Channel struct {
 	creds      atomic.Pointer[credentials]
 	baseURL    string // scheme://host[:port][/prefix], no trailing slash
 	urls       [numEndpoints]string
+	signPrefix [numEndpoints][]byte // PHP-urlencoded "POST" + URL, the head of every signature
 	client     *http.Client
 	ownClient  bool // the SDK built client and may close its idle connections
 	deviceType DeviceType
 	userAgent  string
-	sigTTL     int64 // seconds; 0 = no expires
+	uaHeader   []string // {userAgent}, shared read-only by every request
+	sigTTL     int64    // seconds; 0 = no expires
 	retry      RetryPolicy
 	logger     *slog.Logger
 	maxIOSMsg  int
@@ -261,6 +268,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 	}
 	for i := range c.urls {
 		c.urls[i] = base + APIPrefix + endpoints[i].path
+		c.signPrefix[i] = appendPHPEncode([]byte(http.MethodPost), c.urls[i])
 	}
 	if o.httpClient != nil {
 		hc := *o.httpClient
@@ -276,7 +284,8 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		c.client = &http.Client{Timeout: timeout, Transport: newTransport(o.connectTimeout)}
 		c.ownClient = true
 	}
-	c.creds.Store(&credentials{apiKey, secretKey})
+	c.uaHeader = []string{c.userAgent}
+	c.creds.Store(newCredentials(apiKey, secretKey))
 	return c, nil
 }
 
@@ -354,7 +363,7 @@ func (c *Channel) SetCredentials(apiKey, secretKey string) error {
 	if err := checkKeys(apiKey, secretKey); err != nil {
 		return paramsError([]FieldError{{Field: "credentials", Reason: err.Error()}})
 	}
-	c.creds.Store(&credentials{apiKey, secretKey})
+	c.creds.Store(newCredentials(apiKey, secretKey))
 	return nil
 }
 

@@ -132,3 +132,10 @@ func TestNewChannelFromConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "3", f.only().Form.Get("device_type"), "options win over the Config")
 }
+
+func TestSDKConfExampleLoads(t *testing.T) {
+	clearEnv(t)
+	cfg, err := pushsdk.LoadConfig("sdk.conf.example")
+	require.NoError(t, err)
+	assert.Equal(t, &pushsdk.Config{Host: "api.push.baidu.com", Timeout: 30 * time.Second, ConnectTimeout: 5 * time.Second}, cfg)
+}

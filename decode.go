@@ -59,18 +59,22 @@ func (n *jsonInt) UnmarshalJSON(b []byte) error {
 	}
 	raw := b
 	if len(b) > 0 && b[0] == '"' {
-		s, err := unquote(b)
-		if err != nil {
-			return err
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+			raw = b[1 : len(b)-1]
+		} else {
+			s, err := unquote(b)
+			if err != nil {
+				return err
+			}
+			raw = []byte(s)
 		}
-		raw = []byte(s)
 	}
 	if !isJSONInteger(raw) {
 		return fmt.Errorf("%.40s is not an integer", b)
 	}
-	v, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return fmt.Errorf("integer %.40s: %w", b, errors.Unwrap(err))
+	v, ok := parseInt64(raw)
+	if !ok {
+		return fmt.Errorf("integer %.40s: value out of range", b)
 	}
 	n.v, n.set = v, true
 	return nil
@@ -171,14 +175,6 @@ func isEmptyArray(b []byte) bool {
 	return len(b) >= 2 && b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0 && b[len(b)-1] == ']'
 }
 
-// envelope is the service's answer, success or error.
-type envelope struct {
-	RequestID jsonInt         `json:"request_id"`
-	Params    json.RawMessage `json:"response_params"`
-	ErrorCode jsonInt         `json:"error_code"`
-	ErrorMsg  *string         `json:"error_msg"`
-}
-
 // resultPtr is what every result type implements: it decodes its
 // response_params and keeps the request id.
 type resultPtr[T any] interface {
@@ -225,16 +221,27 @@ func decodeParams(b []byte, v any) error {
 // --- push ---
 
 type wirePush struct {
-	MsgID    jsonID  `json:"msg_id"`
-	SendTime jsonInt `json:"send_time"`
-	TimerID  jsonID  `json:"timer_id"`
+	MsgID    jsonID
+	SendTime jsonInt
+	TimerID  jsonID
 }
 
 func (r *PushResult) setRequestID(id int64) { r.RequestID = id }
 func (r *PushResult) decode(b []byte) error {
 	var w wirePush
-	if err := decodeParams(b, &w); err != nil {
-		return err
+	err := eachMember(b, func(k, v []byte) error {
+		switch string(k) {
+		case "msg_id":
+			return w.MsgID.UnmarshalJSON(v)
+		case "send_time":
+			return w.SendTime.UnmarshalJSON(v)
+		case "timer_id":
+			return w.TimerID.UnmarshalJSON(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("response_params: %w", err)
 	}
 	if w.MsgID.v == "" && w.TimerID.v == "" {
 		return errors.New("response_params has neither msg_id nor timer_id")

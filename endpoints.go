@@ -129,7 +129,7 @@ type pushFields struct {
 	deployStatus, sendTime, topicID bool
 }
 
-var pushFieldsOf = map[endpointID]pushFields{
+var pushFieldsOf = [numEndpoints]pushFields{
 	epPushSingleDevice: {deployStatus: true},
 	epPushAll:          {deployStatus: true, sendTime: true},
 	epPushTags:         {deployStatus: true, sendTime: true},

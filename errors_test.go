@@ -42,7 +42,7 @@ func TestResponseMapping(t *testing.T) {
 		{"no request id", 200, `{"response_params":{"msg_id":"1","send_time":1}}`, pushsdk.CodeBadResult, 0, "no request_id"},
 		{"no response_params", 200, `{"request_id":1}`, pushsdk.CodeBadResult, 1, "response_params is missing"},
 		{"null response_params", 200, `{"request_id":1,"response_params":null}`, pushsdk.CodeBadResult, 1, "response_params is missing"},
-		{"array body", 200, `[1,2]`, pushsdk.CodeBadResult, 0, "cannot unmarshal array"},
+		{"array body", 200, `[1,2]`, pushsdk.CodeBadResult, 0, "expected a JSON object, got an array"},
 		{"request id float", 200, `{"request_id":1.5,"response_params":{"msg_id":"1"}}`, pushsdk.CodeBadResult, 0, "not an integer"},
 		{"request id overflow", 200, `{"request_id":99999999999999999999,"response_params":{"msg_id":"1"}}`, pushsdk.CodeBadResult, 0, "out of range"},
 		{"valid", 200, `{"request_id":9,"response_params":{"msg_id":"1","send_time":1}}`, 0, 9, ""},

@@ -3,7 +3,8 @@ package pushsdk
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -102,7 +103,7 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 		return ce, false
 	}
 	req.Header["Content-Type"] = contentTypeForm
-	req.Header["User-Agent"] = []string{c.userAgent}
+	req.Header["User-Agent"] = c.uaHeader
 
 	resp, err := c.client.Do(req)
 	if err != nil {
@@ -140,7 +141,10 @@ type resultDecoder interface {
 }
 
 // encode builds the form body of one attempt: the endpoint's parameters
-// plus the common ones, sorted, signed with the current key pair.
+// plus the common ones, sorted, signed with the current key pair. Each key
+// and value is PHP-urlencoded once: the body takes the encodings joined by
+// = and &, the signature (§3) the same encodings joined by %3D, between the
+// encoded method and URL and the encoded secret key.
 func (c *Channel) encode(r *request, creds *credentials, ts int64) []byte {
 	var commonBuf [4]param
 	common := commonBuf[:0]
@@ -155,21 +159,34 @@ func (c *Channel) encode(r *request, creds *credentials, ts int64) []byte {
 	all = append(all, r.params...)
 	all = append(all, common...)
 	sortParams(all)
-	sign := signParams(http.MethodPost, c.urls[r.ep], all, creds.secretKey)
 
 	n := len("sign=") + 32
 	for _, p := range all {
 		n += len(p.key) + len(p.val) + 2
 	}
-	body := make([]byte, 0, n+n/4)
+	body := make([]byte, 0, n+n/2)
+	sp := signBufPool.Get().(*[]byte)
+	sb := append((*sp)[:0], c.signPrefix[r.ep]...)
 	for _, p := range all {
+		start := len(body)
 		body = appendPHPEncode(body, p.key)
+		sb = append(sb, body[start:]...)
+		sb = append(sb, "%3D"...)
 		body = append(body, '=')
+		start = len(body)
 		body = appendPHPEncode(body, p.val)
+		sb = append(sb, body[start:]...)
 		body = append(body, '&')
 	}
+	sb = append(sb, creds.encSecret...)
+	sum := md5.Sum(sb)
+	clear(sb) // it held the secret key
+	if cap(sb) <= 64<<10 {
+		*sp = sb[:0]
+		signBufPool.Put(sp)
+	}
 	body = append(body, "sign="...)
-	return append(body, sign...)
+	return hex.AppendEncode(body, sum[:])
 }
 
 // sortParams sorts by key in byte order; the lists are short.
@@ -200,20 +217,6 @@ func readCapped(resp *http.Response, buf *bytes.Buffer) error {
 	return nil
 }
 
-// paramsSink decodes response_params straight into the result.
-type paramsSink struct {
-	res  resultDecoder // nil: skip
-	seen bool
-}
-
-func (p *paramsSink) UnmarshalJSON(b []byte) error {
-	p.seen = string(b) != "null"
-	if p.res == nil || !p.seen {
-		return nil
-	}
-	return p.res.decode(b)
-}
-
 type jsonString struct {
 	v   string
 	set bool
@@ -231,45 +234,57 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-type wireEnvelope struct {
-	RequestID jsonInt    `json:"request_id"`
-	Params    paramsSink `json:"response_params"`
-	ErrorCode jsonInt    `json:"error_code"`
-	ErrorMsg  jsonString `json:"error_msg"`
-}
-
 // decodeEnvelope turns a complete HTTP answer into nil (res is filled in),
 // the service's error, or a code 4/5 error for a body that is not a valid
 // envelope.
 func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (int64, *ChannelError) {
 	ok := status >= 200 && status < 300
-	var env wireEnvelope
-	if ok {
-		env.Params.res = res
-	}
-	err := json.Unmarshal(body, &env)
-	switch {
-	case err == nil && env.ErrorCode.set && env.ErrorCode.v != 0:
-		msg := env.ErrorMsg.v
-		if msg == "" {
-			msg = "service error " + strconv.FormatInt(env.ErrorCode.v, 10)
-		}
-		return 0, &ChannelError{Code: int(env.ErrorCode.v), Msg: msg, RequestID: env.RequestID.v, HTTPStatus: status}
-	case !ok:
-		if err == nil {
-			err = errors.New("no error_code in the body")
-		}
+	if err := checkJSON(body); err != nil {
 		return 0, badBody(status, err, body)
+	}
+	var (
+		rid, code jsonInt
+		msg       jsonString
+		params    []byte
+	)
+	err := eachMember(body, func(k, v []byte) error {
+		switch string(k) {
+		case "request_id":
+			return rid.UnmarshalJSON(v)
+		case "error_code":
+			return code.UnmarshalJSON(v)
+		case "error_msg":
+			return msg.UnmarshalJSON(v)
+		case "response_params":
+			if string(v) != "null" {
+				params = v
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil && code.set && code.v != 0:
+		text := msg.v
+		if text == "" {
+			text = "service error " + strconv.FormatInt(code.v, 10)
+		}
+		return 0, &ChannelError{Code: int(code.v), Msg: text, RequestID: rid.v, HTTPStatus: status}
 	case err != nil:
 		return 0, badBody(status, err, body)
-	case !env.RequestID.set:
+	case !ok:
+		return 0, badBody(status, errors.New("no error_code in the body"), body)
+	case !rid.set:
 		return 0, badBody(status, errors.New("no request_id in the body"), body)
-	case !env.Params.seen && ep != epTimerCancel:
-		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: env.RequestID.v, HTTPStatus: status,
+	case params == nil && ep != epTimerCancel:
+		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid.v, HTTPStatus: status,
 			Err: errors.New("response_params is missing")}
+	case params != nil:
+		if err := res.decode(params); err != nil {
+			return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid.v, HTTPStatus: status, Err: err}
+		}
 	}
-	res.setRequestID(env.RequestID.v)
-	return env.RequestID.v, nil
+	res.setRequestID(rid.v)
+	return rid.v, nil
 }
 
 // badBody is the code 4 (2xx) or 5 (other) error for a body that is not a

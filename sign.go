@@ -46,15 +46,6 @@ func Sign(method, rawURL string, params url.Values, secretKey string) string {
 // param is one request parameter.
 type param struct{ key, val string }
 
-// signParams signs an already sorted parameter list (without "sign").
-func signParams(method, baseURL string, ps []param, secretKey string) string {
-	return signWith(method, baseURL, secretKey, func(w *signWriter) {
-		for _, p := range ps {
-			w.pair(p.key, p.val)
-		}
-	})
-}
-
 // signWriter accumulates the PHP-urlencoded canonical string E.
 type signWriter struct{ buf []byte }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -186,8 +187,10 @@ func (e *Emulator) Advance(d time.Duration) {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := Request{Time: e.clock.now(), Method: r.Method, Path: r.URL.Path, UserAgent: r.Header.Get("User-Agent"), RemoteAddr: r.RemoteAddr}
-	ans := e.serve(w, r, &rec)
+	ans := e.serve(r, &rec)
 	rec.Code, rec.Status, rec.RequestID = ans.code, ans.status, ans.requestID
+	// Record before answering, so that a client that has its answer always
+	// finds its request recorded.
 	e.record(rec)
 	if e.cfg.logger != nil {
 		e.cfg.logger.LogAttrs(r.Context(), slog.LevelInfo, "pushtest",
@@ -195,13 +198,41 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Int("status", ans.status), slog.Int("code", ans.code), slog.Int64("request_id", ans.requestID),
 			slog.Duration("duration", time.Since(start)))
 	}
+	ans.write(w)
 }
 
-// answer is what was sent back, for the record.
+// answer is what is sent back.
 type answer struct {
 	status    int
-	code      int
-	requestID int64
+	code      int   // service error code, 0 on success
+	requestID int64 // 0 for a fault's raw answer
+	body      []byte
+	html      bool // Content-Type text/html
+	drop      bool // close the connection without an answer
+}
+
+func (a *answer) write(w http.ResponseWriter) {
+	if a.drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // a reset, not a clean close
+				}
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // HTTP/2 or a recorder: abort the stream
+	}
+	h := w.Header()
+	if a.html {
+		h["Content-Type"] = []string{"text/html"}
+	} else {
+		h["Content-Type"] = []string{"application/json;charset=utf-8"}
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
 }
 
 // apiError is a service error with its detail.
@@ -225,17 +256,17 @@ func (e *Emulator) newRequestID() int64 {
 // 300 KB.
 const maxRequestBytes = 2 << 20
 
-func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, rec *Request) answer {
+func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 	rid := e.newRequestID()
 	ep, ok := endpointsByPath[strings.TrimPrefix(r.URL.Path, pushsdk.APIPrefix)]
 	if !ok || !strings.HasPrefix(r.URL.Path, pushsdk.APIPrefix) {
-		return writeError(w, rid, errf(pushsdk.CodeNotFound, "unknown API path %s", r.URL.Path))
+		return errorAnswer(rid, errf(pushsdk.CodeNotFound, "unknown API path %s", r.URL.Path))
 	}
 	params, aerr := e.parseRequest(r, ep)
 	rec.Params = params
 	fault := e.takeFault(ep.path)
 	if fault != nil && !fault.AfterProcessing {
-		if ans, done := fault.apply(w, rid); done {
+		if ans, done := fault.apply(rid); done {
 			return ans
 		}
 	}
@@ -244,14 +275,14 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, rec *Request) a
 		result, aerr = e.authAndHandle(r, ep, params)
 	}
 	if fault != nil && fault.AfterProcessing {
-		if ans, done := fault.apply(w, rid); done {
+		if ans, done := fault.apply(rid); done {
 			return ans
 		}
 	}
 	if aerr != nil {
-		return writeError(w, rid, aerr)
+		return errorAnswer(rid, aerr)
 	}
-	return writeSuccess(w, rid, result)
+	return answer{status: http.StatusOK, requestID: rid, body: asciiJSON(successEnvelope{RequestID: rid, Params: result})}
 }
 
 // parseRequest checks method and User-Agent and reads the parameters.
@@ -379,27 +410,14 @@ func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values)
 	return ep.handle(in)
 }
 
-func writeSuccess(w http.ResponseWriter, rid int64, params any) answer {
-	writeJSON(w, http.StatusOK, asciiJSON(successEnvelope{RequestID: rid, Params: params}))
-	return answer{status: http.StatusOK, requestID: rid}
-}
-
-func writeError(w http.ResponseWriter, rid int64, aerr *apiError) answer {
+func errorAnswer(rid int64, aerr *apiError) answer {
 	ci := lookupCode(aerr.code)
 	msg := ci.phrase
 	if aerr.detail != "" {
 		msg += ", " + aerr.detail
 	}
-	writeJSON(w, ci.status, asciiJSON(errorEnvelope{RequestID: rid, ErrorCode: aerr.code, ErrorMsg: msg}))
-	return answer{status: ci.status, code: aerr.code, requestID: rid}
-}
-
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json;charset=utf-8"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return answer{status: ci.status, code: aerr.code, requestID: rid,
+		body: asciiJSON(errorEnvelope{RequestID: rid, ErrorCode: aerr.code, ErrorMsg: msg})}
 }
 
 // Request is one request as the emulator received and answered it.

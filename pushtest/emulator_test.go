@@ -3,6 +3,7 @@ package pushtest_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -491,8 +492,11 @@ func TestFaults(t *testing.T) {
 
 	// A custom body.
 	srv.FailNext("app/query_tags", 1, pushtest.Fault{Status: 200, Body: `{"request_id":1,"response_params":{"total_num"`})
-	r = c.do(req{path: "app/query_tags"})
-	assert.Equal(t, `{"request_id":1,"response_params":{"total_num"`, r.body)
+	resp, err := http.Post(srv.URL+"/rest/3.0/app/query_tags", "application/x-www-form-urlencoded", strings.NewReader("a=1"))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, `{"request_id":1,"response_params":{"total_num"`, string(body))
 	srv.ClearFaults()
 
 	// Recorded requests.

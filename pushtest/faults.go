@@ -1,8 +1,6 @@
 package pushtest
 
 import (
-	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,37 +74,25 @@ func (e *Emulator) takeFault(path string) *Fault {
 	return nil
 }
 
-// apply carries the fault out; done is false for a pure delay, after which
-// the request is answered normally.
-func (f *Fault) apply(w http.ResponseWriter, rid int64) (ans answer, done bool) {
+// apply turns the fault into the answer; done is false for a pure delay,
+// after which the request is answered normally.
+func (f *Fault) apply(rid int64) (ans answer, done bool) {
 	if f.Delay > 0 {
 		time.Sleep(f.Delay)
 	}
 	switch {
 	case f.Drop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0) // a reset, not a clean close
-				}
-				_ = conn.Close()
-				return answer{}, true
-			}
-		}
-		panic(http.ErrAbortHandler) // HTTP/2 or a recorder: abort the stream
+		return answer{drop: true}, true
 	case f.Code != 0:
-		return writeError(w, rid, &apiError{code: f.Code, detail: "injected fault"}), true
+		return errorAnswer(rid, &apiError{code: f.Code, detail: "injected fault"}), true
 	case f.Status != 0:
-		body := f.Body
-		if body == "" {
-			body = "<html>\r\n<head><title>" + strconv.Itoa(f.Status) + " " + http.StatusText(f.Status) +
-				"</title></head>\r\n<body>\r\n<center><h1>" + strconv.Itoa(f.Status) + " " + http.StatusText(f.Status) +
-				"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-			w.Header().Set("Content-Type", "text/html")
+		if f.Body != "" {
+			return answer{status: f.Status, body: []byte(f.Body)}, true
 		}
-		w.WriteHeader(f.Status)
-		_, _ = io.WriteString(w, body)
-		return answer{status: f.Status}, true
+		text := strconv.Itoa(f.Status) + " " + http.StatusText(f.Status)
+		body := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text +
+			"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+		return answer{status: f.Status, body: []byte(body), html: true}, true
 	}
 	return answer{}, false
 }

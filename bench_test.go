@@ -1,0 +1,324 @@
+package pushsdk_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/stretchr/testify/require"
+)
+
+// Run with:
+//
+//	go test -run '^$' -bench . -benchmem -count 10 . | tee bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench.txt
+//
+// The push benchmarks compare, in one process and interleaved round by
+// round (-count), the SDK against a bare net/http POST of the same signed
+// form to the same loopback server: the physical limit on this machine.
+
+var benchParams = url.Values{
+	"apikey":      {"tf9G7QicWAh2aEGFlrI1Ohyb"},
+	"timestamp":   {"1447401600"},
+	"device_type": {"3"},
+	"msg":         {`{"title":"新版本 ~ v2.0*","description":"点击查看 (更新)!"}`},
+	"msg_expires": {"3600"},
+	"msg_type":    {"1"},
+}
+
+func BenchmarkSign(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		pushsdk.Sign("POST", "https://api.push.baidu.com/rest/3.0/push/all", benchParams, "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld")
+	}
+}
+
+// benchReply is what the loopback service answers to every push.
+var benchReply = []byte(`{"request_id":3141592653,"response_params":{"msg_id":"7205759403792793001","send_time":1700000000}}`)
+
+// newBenchServer is a minimal loopback service: it reads the form and
+// answers a fixed success, so that the client's costs dominate.
+func newBenchServer(tb testing.TB) (*httptest.Server, *atomic.Int64) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		h := w.Header()
+		h["Content-Type"] = []string{"application/json"}
+		h["Content-Length"] = []string{strconv.Itoa(len(benchReply))}
+		_, _ = w.Write(benchReply)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	return srv, &conns
+}
+
+// bareClient is the best a hand-written client does: a pooled transport
+// sized for the workers, one pre-built signed form.
+func bareClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+func barePost(tb testing.TB, c *http.Client, u string, form []byte) {
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(form))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	req.Header.Set("User-Agent", "BCCS_SDK/3.0 bare")
+	resp, err := c.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		tb.Fatal(err, resp.StatusCode)
+	}
+}
+
+// signedForm builds the form the SDK sends for the benchmark push.
+func signedForm(u string) []byte {
+	form := url.Values{
+		"apikey": {testKey}, "timestamp": {strconv.FormatInt(time.Now().Unix(), 10)},
+		"channel_id": {"3973380163216521844"}, "msg": {benchMsg},
+	}
+	form.Set("sign", pushsdk.Sign("POST", u, form, testSecret))
+	return []byte(form.Encode())
+}
+
+const benchMsg = `{"title":"hello","description":"a typical notification of some sixty bytes"}`
+
+func benchChannel(tb testing.TB, u string) *pushsdk.Channel {
+	c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(u), pushsdk.WithRetry(pushsdk.NoRetry))
+	require.NoError(tb, err)
+	return c
+}
+
+func BenchmarkPush(b *testing.B) {
+	srv, _ := newBenchServer(b)
+	u := srv.URL + "/rest/3.0/push/single_device"
+	form := signedForm(u)
+	bare := bareClient()
+	c := benchChannel(b, srv.URL)
+	ctx := context.Background()
+	b.Run("impl=bare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			barePost(b, bare, u, form)
+		}
+	})
+	b.Run("impl=sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPushInterleaved alternates a bare POST and an SDK push in every
+// iteration, timing each, and reports the median of each and their ratio:
+// the machine's noise hits both alike.
+func BenchmarkPushInterleaved(b *testing.B) {
+	srv, _ := newBenchServer(b)
+	u := srv.URL + "/rest/3.0/push/single_device"
+	form := signedForm(u)
+	bare := bareClient()
+	c := benchChannel(b, srv.URL)
+	ctx := context.Background()
+	var bareNS, sdkNS []int64
+	for i := 0; b.Loop(); i++ {
+		for j := 0; j < 2; j++ {
+			start := time.Now()
+			if (i+j)%2 == 0 {
+				barePost(b, bare, u, form)
+				bareNS = append(bareNS, int64(time.Since(start)))
+			} else {
+				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+					b.Fatal(err)
+				}
+				sdkNS = append(sdkNS, int64(time.Since(start)))
+			}
+		}
+	}
+	bm, sm := median(bareNS), median(sdkNS)
+	b.ReportMetric(bm, "bare-ns/op")
+	b.ReportMetric(sm, "sdk-ns/op")
+	b.ReportMetric(sm/bm, "sdk/bare")
+}
+
+// BenchmarkPushParallelInterleaved: 8 workers, each alternating a bare POST
+// and an SDK push; reports the ratio of their mean latencies under the same
+// load, which is the inverse of their throughput ratio.
+func BenchmarkPushParallelInterleaved(b *testing.B) {
+	srv, _ := newBenchServer(b)
+	u := srv.URL + "/rest/3.0/push/single_device"
+	form := signedForm(u)
+	bare := bareClient()
+	c := benchChannel(b, srv.URL)
+	ctx := context.Background()
+	var bareTotal, sdkTotal, bareN, sdkN atomic.Int64
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			start := time.Now()
+			if i%2 == 0 {
+				barePost(b, bare, u, form)
+				bareTotal.Add(int64(time.Since(start)))
+				bareN.Add(1)
+			} else {
+				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+					b.Error(err)
+					return
+				}
+				sdkTotal.Add(int64(time.Since(start)))
+				sdkN.Add(1)
+			}
+		}
+	})
+	if bareN.Load() > 0 && sdkN.Load() > 0 {
+		bm := float64(bareTotal.Load()) / float64(bareN.Load())
+		sm := float64(sdkTotal.Load()) / float64(sdkN.Load())
+		b.ReportMetric(sm/bm, "sdk/bare-latency")
+		b.ReportMetric(bm/sm, "sdk/bare-throughput")
+	}
+}
+
+func median(xs []int64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return float64(s[len(s)/2])
+}
+
+// BenchmarkPushParallel runs 8 workers (4 per CPU on 2 CPUs).
+func BenchmarkPushParallel(b *testing.B) {
+	srv, _ := newBenchServer(b)
+	u := srv.URL + "/rest/3.0/push/single_device"
+	form := signedForm(u)
+	bare := bareClient()
+	c := benchChannel(b, srv.URL)
+	ctx := context.Background()
+	par := max(1, 8/runtime.GOMAXPROCS(0))
+	b.Run("impl=bare", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(par)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				barePost(b, bare, u, form)
+			}
+		})
+	})
+	b.Run("impl=sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(par)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// TestConnectionReuseUnderConcurrency: 8 workers pushing 3 200 times through
+// one Channel open at most 16 TCP connections.
+func TestConnectionReuseUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	srv, conns := newBenchServer(t)
+	c := benchChannel(t, srv.URL)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 400; i++ {
+				if _, err := c.PushMsgToSingleDevice(context.Background(), "3973380163216521844", benchMsg, nil); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Zero(t, failed.Load())
+	require.LessOrEqual(t, conns.Load(), int64(16), "TCP connections for 3 200 pushes")
+	t.Logf("%d connections for 3200 pushes", conns.Load())
+}
+
+// BenchmarkEncodeRequest measures validating, building and signing one
+// push's form body, without I/O.
+func BenchmarkEncodeRequest(b *testing.B) {
+	c := benchChannel(b, "http://127.0.0.1:1")
+	b.ReportAllocs()
+	for b.Loop() {
+		pushsdk.EncodeForTest(c, "3973380163216521844", benchMsg)
+	}
+}
+
+// BenchmarkDecode measures decoding answers into each kind of result.
+func BenchmarkDecode(b *testing.B) {
+	bodies := map[string]string{
+		"push":       `{"request_id":1,"response_params":{"msg_id":"7205759403792793001","send_time":1700000000}}`,
+		"msg_status": `{"request_id":1,"response_params":{"total_num":2,"result":[{"msg_id":"1","status":0,"send_time":1,"success":5},{"msg_id":"2","status":1,"send_time":2,"success":0}]}}`,
+		"tags":       `{"request_id":1,"response_params":{"total_num":2,"result":[{"tid":"1","tag":"default","info":"default","type":0,"create_time":1},{"tid":"2","tag":"vip","info":"vip","type":1,"create_time":2}]}}`,
+		"stat_device": func() string {
+			var buf bytes.Buffer
+			buf.WriteString(`{"request_id":1,"response_params":{"total_num":30,"result":{`)
+			for i := 0; i < 30; i++ {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				buf.WriteString(`"` + strconv.Itoa(1429977600+86400*i) + `":{"new_term":1,"del_term":0,"online_term":-1,"addup_term":5,"total_term":4}`)
+			}
+			buf.WriteString(`}}}`)
+			return buf.String()
+		}(),
+	}
+	for name, body := range bodies {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				var err error
+				switch name {
+				case "push":
+					_, err = pushsdk.DecodeForTest[pushsdk.PushResult]([]byte(body))
+				case "msg_status":
+					_, err = pushsdk.DecodeForTest[pushsdk.MsgStatusResult]([]byte(body))
+				case "tags":
+					_, err = pushsdk.DecodeForTest[pushsdk.TagList]([]byte(body))
+				case "stat_device":
+					_, err = pushsdk.DecodeForTest[pushsdk.DeviceStatistics]([]byte(body))
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+// Package pushsdk is a client of the Baidu Cloud Push (百度云推送) server
+// REST API 3.0: push notifications and pass-through messages to Android and
+// iOS apps, manage tag groups, run timed pushes and read delivery
+// statistics. It ports the official Python SDK 3.0, method for method, and
+// adds what Go services need: contexts, typed results and errors, safe
+// retries, concurrency, and an offline emulator (package pushtest).
+//
+// # Getting started
+//
+// Create one [Channel] per app and share it:
+//
+//	c, err := pushsdk.NewChannel(apiKey, secretKey)
+//	if err != nil { … }
+//	res, err := c.PushMsgToSingleDevice(ctx, channelID, "hello", nil)
+//	if err != nil { … }
+//	log.Printf("msg %s sent at %v (request %d)", res.MsgID, res.SendTime, res.RequestID)
+//
+// Notifications are JSON objects sent with [MsgTypeNotification]; build them
+// with [AndroidNotification] or [IOSNotification]. Every method checks its
+// arguments against the service's rules before anything is sent.
+//
+// # Configuration
+//
+// Options set everything but the keys: [WithHost] (a bare host is reached
+// over https; "http://127.0.0.1:8088" for an emulator), [WithDeviceType]
+// for apps migrated from API 2.0, [WithTimeout] and [WithConnectTimeout],
+// [WithHTTPClient] for proxies and tracing, [WithSignatureTTL],
+// [WithRetry], [WithRateLimit], [WithLogger]. For the Python SDK's sdk.conf
+// and the BAIDU_PUSH_* environment variables use [LoadConfig] and
+// [NewChannelFromConfig]:
+//
+//	cfg, err := pushsdk.LoadConfig("sdk.conf")
+//	c, err := pushsdk.NewChannelFromConfig(cfg)
+//
+// [NewChannel] itself never reads files or the environment.
+//
+// # Errors
+//
+// Every failure is a [*ChannelError]. Its Code is the service's error code
+// (e.g. [CodeTagNotFound]) or an SDK code: [CodeSDKParams] (3) when the
+// arguments were refused before sending — the error names every bad field,
+// see [ValidationError] — [CodeSDKRunning] (2) when no HTTP answer came
+// back, [CodeBadResult] (4) or [CodeBadError] (5) when the answer was not
+// the service's JSON. RequestID and HTTPStatus say what came back:
+//
+//	var ce *pushsdk.ChannelError
+//	if errors.As(err, &ce) {
+//		log.Printf("push failed: code %d, request %d: %s", ce.Code, ce.RequestID, ce.Msg)
+//	}
+//
+// [IsAuthError], [IsNotFound], [IsRateLimited] and [IsTimerStateError] name
+// the families callers usually branch on. A cancelled or expired ctx also
+// matches errors.Is(err, context.Canceled) or context.DeadlineExceeded. A
+// non-nil error always comes with a nil result.
+//
+// # Retries and timeouts
+//
+// Each HTTP attempt is bounded by [WithTimeout] (30 s) and its connection
+// set-up by [WithConnectTimeout] (5 s); bound a whole call, retries
+// included, with a ctx deadline. By default ([DefaultRetryPolicy]) a call is
+// retried up to twice with jittered exponential backoff (0.2 s, 0.4 s, at
+// most 5 s):
+//
+//   - query endpoints (report/*, app/query_tags, tag/device_num,
+//     timer/query_list, topic/query_list) on transport errors, HTTP 5xx,
+//     30600 and 30699;
+//   - pushes and changes (tags, devices, timer/cancel) only when the request
+//     cannot have been processed: the connection could not be made, or the
+//     service answered 30699. A request that reached the service and failed
+//     on the way back is not retried, so a retry never delivers a push
+//     twice.
+//
+// Each retry is signed afresh with a new timestamp. The backoff never
+// outlives ctx: when the next attempt could not start before the deadline,
+// the call returns the last error at once. WithRetry(NoRetry) turns retries
+// off.
+//
+// # Concurrency
+//
+// A Channel is safe for concurrent use by multiple goroutines, and should be
+// created once and reused: it pools keep-alive connections. Its settings
+// are fixed at construction; [Channel.SetCredentials] swaps the key pair
+// atomically for key rotation. There is no per-call state on the Channel:
+// request ids come back on each result and each error. Neither
+// [Channel.String] nor any error or log line shows the secret key.
+//
+// # Testing
+//
+// Package pushtest emulates the whole service offline, with state, the
+// service's checks and fault injection:
+//
+//	srv := pushtest.NewServer()
+//	defer srv.Close()
+//	c, _ := srv.NewChannel()
+package pushsdk

@@ -51,6 +51,7 @@ type options struct {
 	maxIOSMsg      int
 	now            func() time.Time
 	rateLimit      *rateLimit
+	fanout         int
 }
 
 // Option configures a [Channel]. An Option that gets a bad value makes
@@ -227,6 +228,7 @@ type Channel struct {
 	maxIOSMsg  int
 	now        func() time.Time
 	limit      *rateLimit
+	fanout     int
 }
 
 // NewChannel returns a Channel for the app with the given key pair. It fails
@@ -239,6 +241,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		retry:          DefaultRetryPolicy,
 		maxIOSMsg:      DefaultMaxIOSMsgBytes,
 		now:            time.Now,
+		fanout:         DefaultFanoutConcurrency,
 	}
 	for i, opt := range opts {
 		if opt == nil {
@@ -265,6 +268,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		maxIOSMsg:  o.maxIOSMsg,
 		now:        o.now,
 		limit:      o.rateLimit,
+		fanout:     o.fanout,
 	}
 	for i := range c.urls {
 		c.urls[i] = base + APIPrefix + endpoints[i].path

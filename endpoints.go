@@ -1,6 +1,9 @@
 package pushsdk
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // endpointID indexes the endpoint table.
 type endpointID int
@@ -87,16 +90,17 @@ func (r *request) setList(k string, vs []string) {
 	for _, v := range vs {
 		n += len(v) + 3
 	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('[')
 	for i, v := range vs {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = appendJSONString(b, v)
+		writeJSONString(&b, v)
 	}
-	b = append(b, ']')
-	r.set(k, string(b))
+	b.WriteByte(']')
+	r.set(k, b.String())
 }
 
 func (r *request) page(p PageOptions) {
@@ -215,20 +219,27 @@ func (r *request) push(c *Channel, msg string, o *PushOptions) {
 	}
 }
 
-// appendJSONString appends s as a JSON string. Non-ASCII stays UTF-8; the
+// writeJSONString writes s as a JSON string. Non-ASCII stays UTF-8; the
 // characters JSON requires are escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', upperHex[c>>4], upperHex[c&15])
-		default:
-			b = append(b, c)
+		if c != '"' && c != '\\' && c >= 0x20 {
+			continue
 		}
+		b.WriteString(s[start:i])
+		if c < 0x20 {
+			b.WriteString(`\u00`)
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&15])
+		} else {
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		}
+		start = i + 1
 	}
-	return append(b, '"')
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }

@@ -81,6 +81,8 @@ type ChannelError struct {
 	RequestID  int64  // 0 when no request id came back
 	HTTPStatus int    // 0 when no HTTP response came back
 	Err        error  // cause: transport error, decode error, validation detail
+
+	connected bool // code 2: the request may have been written
 }
 
 // Error formats the error as "pushsdk: <msg> (code N, request id R, http S)",
@@ -130,6 +132,23 @@ func (e *ChannelError) Temporary() bool {
 	case e.Code == CodeInternalError, e.Code == CodeTooFrequent:
 		return true
 	case e.HTTPStatus >= 500:
+		return true
+	}
+	return false
+}
+
+// MaybeProcessed reports whether the call may have taken effect (a push
+// delivered, a tag created) although it failed: the connection broke or
+// timed out after the request was sent (code 2), the answer was a 2xx
+// without the service's JSON (code 4) or a non-2xx without it (code 5), or
+// the service reported an internal error (30600). It is false for
+// arguments refused before sending, connections that could not be made, and
+// every other service error code, which the service answers without acting.
+func (e *ChannelError) MaybeProcessed() bool {
+	switch e.Code {
+	case CodeSDKRunning:
+		return e.connected
+	case CodeBadResult, CodeBadError, CodeInternalError:
 		return true
 	}
 	return false

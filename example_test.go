@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -429,4 +430,123 @@ func ExampleChannel_SetCredentials() {
 	_, err := c.QueryTags(context.Background(), nil)
 	fmt.Println(err == nil, c.APIKey() == next.APIKey)
 	// Output: true true
+}
+
+func ExampleChannel_PushToDevices() {
+	srv, c := emulator(pushtest.WithDeliveryDelay(0, 0))
+	defer srv.Close()
+
+	// Any number of ids: duplicates are dropped, batches of 10 000 run 4 at a time.
+	ids := make([]string, 25000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("39733801632165%05d", i)
+	}
+	res, err := c.PushToDevices(context.Background(), ids, "hello, everyone", &pushsdk.PushOptions{TopicID: "launch"})
+	if err != nil {
+		log.Fatal(err) // the arguments were refused; nothing was sent
+	}
+	for _, b := range res.Batches {
+		fmt.Println(len(b.ChannelIDs), b.Err == nil)
+	}
+	fmt.Println("to retry:", len(res.FailedChannelIDs()))
+	// Output:
+	// 10000 true
+	// 10000 true
+	// 5000 true
+	// to retry: 0
+}
+
+func ExampleChannel_TagDevices() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	if _, err := c.CreateTag(ctx, "beta"); err != nil {
+		log.Fatal(err)
+	}
+	ids := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "2"}
+	res, err := c.TagDevices(ctx, "beta", ids) // two tag/add_devices calls of at most 10 ids
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(res.Devices), "ids,", len(res.Failed()), "failed")
+	n, _ := c.QueryDeviceNumInTag(ctx, "beta")
+	fmt.Println(n.DeviceNum, "devices in the tag")
+	// Output:
+	// 12 ids, 0 failed
+	// 12 devices in the tag
+}
+
+func ExampleChannel_Tags() {
+	srv, c := emulator()
+	defer srv.Close()
+	ctx := context.Background()
+	for _, name := range []string{"vip", "beta", "staff"} {
+		_, _ = c.CreateTag(ctx, name)
+	}
+
+	// Pages through app/query_tags (here two tags a page) until the end.
+	for tag, err := range c.Tags(ctx, &pushsdk.TagsOptions{PageOptions: pushsdk.PageOptions{Limit: 2}}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(tag.Name)
+	}
+	// Output:
+	// default
+	// vip
+	// beta
+	// staff
+}
+
+func ExampleAndroidNotification() {
+	msg, err := pushsdk.AndroidNotification{
+		Title:         "Sale",
+		Description:   "50% off today",
+		Style:         pushsdk.StyleClearable | pushsdk.StyleVibrate,
+		OpenType:      pushsdk.OpenURL,
+		URL:           "https://example.com/sale?src=push&id=7",
+		CustomContent: map[string]any{"campaign": "autumn"},
+	}.Msg()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(msg)
+	// Then: c.PushMsgToAll(ctx, msg, &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification})
+	// Output: {"title":"Sale","description":"50% off today","notification_basic_style":3,"open_type":1,"url":"https://example.com/sale?src=push&id=7","custom_content":{"campaign":"autumn"}}
+}
+
+func ExampleIOSNotification() {
+	msg, err := pushsdk.IOSNotification{
+		AlertTitle: "Sale",
+		AlertBody:  "50% off today",
+		Sound:      "default",
+		Badge:      new(1),
+		Custom:     map[string]any{"campaign": "autumn"},
+	}.Msg()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(msg)
+	// Output: {"aps":{"alert":{"title":"Sale","body":"50% off today"},"badge":1,"sound":"default"},"campaign":"autumn"}
+}
+
+func ExampleExplainSignature() {
+	params := url.Values{
+		"apikey":    {"tf9G7QicWAh2aEGFlrI1Ohyb"},
+		"timestamp": {"1447401600"},
+		"msg":       {"hi there"},
+	}
+	e := pushsdk.ExplainSignature("POST", "http://api.tuisong.baidu.com/rest/3.0/push/all", params, "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld")
+	fmt.Print(e) // the secret key is masked
+	// Output:
+	// method:    POST
+	// url:       http://api.tuisong.baidu.com/rest/3.0/push/all
+	// params:    (sorted by key, raw values)
+	//            apikey=tf9G7QicWAh2aEGFlrI1Ohyb
+	//            msg=hi there
+	//            timestamp=1447401600
+	// canonical: POSThttp://api.tuisong.baidu.com/rest/3.0/push/allapikey=tf9G7QicWAh2aEGFlrI1Ohybmsg=hi theretimestamp=1447401600<secret key: 32 bytes, md5 aa840ce1>
+	// encoded:   POSThttp%3A%2F%2Fapi.tuisong.baidu.com%2Frest%2F3.0%2Fpush%2Fallapikey%3Dtf9G7QicWAh2aEGFlrI1Ohybmsg%3Dhi+theretimestamp%3D1447401600<secret key: 32 bytes, md5 aa840ce1>
+	// sign:      md5(encoded) = 1de789ed8054d712a90a40cb241aa77b
 }

@@ -17,5 +17,6 @@ func EncodeForTest(c *Channel, channelID, msg string) []byte {
 	r.channelID("channel_id", channelID)
 	r.set("channel_id", channelID)
 	r.push(c, msg, nil)
-	return c.encode(r, c.creds.Load(), 1700000000)
+	body, _ := c.encode(r, c.creds.Load(), 1700000000)
+	return body
 }

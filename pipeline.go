@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"log/slog"
 	"net"
@@ -57,7 +58,7 @@ func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T
 			case <-ctx.Done():
 				t.Stop()
 				return nil, &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], RequestID: ce.RequestID,
-					Err: &ctxError{ctx: ctx.Err(), last: ce}}
+					Err: &ctxError{ctx: ctx.Err(), last: ce}, connected: ce.MaybeProcessed()}
 			case <-t.C:
 			}
 		}
@@ -95,7 +96,7 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 	}
 	start := time.Now()
 	creds := c.creds.Load()
-	body := c.encode(r, creds, c.now().Unix())
+	body, signed := c.encode(r, creds, c.now().Unix())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.urls[r.ep], bytes.NewReader(body))
 	if err != nil {
 		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
@@ -107,9 +108,11 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 
 	resp, err := c.client.Do(req)
 	if err != nil {
+		dialFailed := isDialError(err)
 		ce = transportError(ctx, err, 0)
+		ce.connected = !dialFailed
 		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
-		return ce, isDialError(err)
+		return ce, dialFailed
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -125,11 +128,15 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 			ce = badBody(resp.StatusCode, readErr, nil)
 		} else {
 			ce = transportError(ctx, readErr, resp.StatusCode)
+			ce.connected = true
 		}
 		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
 		return ce, false
 	}
 	rid, ce := decodeEnvelope(resp.StatusCode, buf.Bytes(), r.ep, res)
+	if ce != nil && ce.Code == CodeAuthFailed {
+		ce.Err = explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
+	}
 	c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, rid)
 	return ce, false
 }
@@ -145,7 +152,7 @@ type resultDecoder interface {
 // and value is PHP-urlencoded once: the body takes the encodings joined by
 // = and &, the signature (§3) the same encodings joined by %3D, between the
 // encoded method and URL and the encoded secret key.
-func (c *Channel) encode(r *request, creds *credentials, ts int64) []byte {
+func (c *Channel) encode(r *request, creds *credentials, ts int64) ([]byte, []param) {
 	var commonBuf [4]param
 	common := commonBuf[:0]
 	common = append(common, param{"apikey", creds.apiKey}, param{"timestamp", strconv.FormatInt(ts, 10)})
@@ -165,28 +172,71 @@ func (c *Channel) encode(r *request, creds *credentials, ts int64) []byte {
 		n += len(p.key) + len(p.val) + 2
 	}
 	body := make([]byte, 0, n+n/2)
-	sp := signBufPool.Get().(*[]byte)
-	sb := append((*sp)[:0], c.signPrefix[r.ep]...)
+	h := getSignHasher()
+	h.write(c.signPrefix[r.ep])
 	for _, p := range all {
 		start := len(body)
 		body = appendPHPEncode(body, p.key)
-		sb = append(sb, body[start:]...)
-		sb = append(sb, "%3D"...)
+		h.write(body[start:])
+		h.write(encodedEquals)
 		body = append(body, '=')
 		start = len(body)
 		body = appendPHPEncode(body, p.val)
-		sb = append(sb, body[start:]...)
+		h.write(body[start:])
 		body = append(body, '&')
 	}
-	sb = append(sb, creds.encSecret...)
-	sum := md5.Sum(sb)
-	clear(sb) // it held the secret key
-	if cap(sb) <= 64<<10 {
-		*sp = sb[:0]
-		signBufPool.Put(sp)
-	}
+	h.write(creds.encSecret)
+	sum := h.sum()
 	body = append(body, "sign="...)
-	return hex.AppendEncode(body, sum[:])
+	return hex.AppendEncode(body, sum[:]), all
+}
+
+var encodedEquals = []byte("%3D")
+
+// signHasher feeds the signature's MD5 through a fixed buffer, so that
+// signing a 10 000-id batch needs no buffer the size of the batch.
+type signHasher struct {
+	h       hash.Hash
+	buf     []byte
+	scratch []byte // for signWriter
+}
+
+var signHasherPool = sync.Pool{New: func() any { return &signHasher{h: md5.New(), buf: make([]byte, 0, 4096)} }}
+
+func getSignHasher() *signHasher {
+	s := signHasherPool.Get().(*signHasher)
+	s.h.Reset()
+	return s
+}
+
+func (s *signHasher) write(p []byte) {
+	if len(s.buf)+len(p) > cap(s.buf) {
+		s.h.Write(s.buf)
+		clear(s.buf)
+		s.buf = s.buf[:0]
+		if len(p) > cap(s.buf) {
+			s.h.Write(p)
+			return
+		}
+	}
+	s.buf = append(s.buf, p...)
+}
+
+// sum returns the digest and puts the hasher back, its buffer (which held
+// the secret key) cleared.
+func (s *signHasher) sum() [md5.Size]byte {
+	s.h.Write(s.buf)
+	clear(s.buf)
+	s.buf = s.buf[:0]
+	clear(s.scratch)
+	if cap(s.scratch) > 4096 {
+		s.scratch = nil
+	}
+	var out [md5.Size]byte
+	s.h.Sum(out[:0])
+	s.h.Reset()
+	signHasherPool.Put(s)
+	return out
 }
 
 // sortParams sorts by key in byte order; the lists are short.

@@ -3,10 +3,13 @@ package pushsdk
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 )
 
 // Sign computes the request signature of protocol.md §3. It is a pure
@@ -46,47 +49,145 @@ func Sign(method, rawURL string, params url.Values, secretKey string) string {
 // param is one request parameter.
 type param struct{ key, val string }
 
-// signWriter accumulates the PHP-urlencoded canonical string E.
-type signWriter struct{ buf []byte }
+// signWriter feeds the PHP-urlencoded canonical string E to the MD5.
+type signWriter struct{ h *signHasher }
 
-func (w *signWriter) pair(k, v string) {
-	w.buf = appendPHPEncode(w.buf, k)
-	w.buf = append(w.buf, '%', '3', 'D') // "="
-	w.buf = appendPHPEncode(w.buf, v)
+// enc feeds PHP's urlencode of s.
+func (w *signWriter) enc(s string) {
+	w.h.scratch = appendPHPEncode(w.h.scratch[:0], s)
+	w.h.write(w.h.scratch)
 }
 
-var signBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+func (w *signWriter) pair(k, v string) {
+	w.enc(k)
+	w.h.write(encodedEquals)
+	w.enc(v)
+}
 
 func signWith(method, rawURL, secretKey string, pairs func(*signWriter)) string {
-	bp := signBufPool.Get().(*[]byte)
-	w := signWriter{buf: (*bp)[:0]}
-	w.buf = appendPHPEncode(w.buf, strings.ToUpper(method))
-	w.buf = appendPHPEncode(w.buf, stripQuery(rawURL))
+	w := signWriter{h: getSignHasher()}
+	w.enc(strings.ToUpper(method))
+	w.enc(stripQuery(rawURL))
 	pairs(&w)
-	w.buf = appendPHPEncode(w.buf, secretKey)
-	sum := md5.Sum(w.buf)
-	clear(w.buf) // the buffer held the secret key
-	if cap(w.buf) <= 64<<10 {
-		*bp = w.buf[:0]
-		signBufPool.Put(bp)
-	}
+	w.enc(secretKey)
+	sum := w.h.sum()
 	var out [32]byte
 	hex.Encode(out[:], sum[:])
 	return string(out[:])
 }
 
-// canonicalString returns B of the signature algorithm with the secret left
-// out; used by signature diagnostics.
-func canonicalString(method, rawURL string, ps []param) string {
+// SignedParam is one parameter as the signature takes it.
+type SignedParam struct {
+	Key, Value string
+}
+
+// SignatureExplanation shows how a signature is computed, with the secret
+// key masked, so that a 30603 (Authentication Failed) can be explained and
+// compared with what the other side computed, without leaking the key.
+type SignatureExplanation struct {
+	Method string        // M, upper case
+	URL    string        // U, as signed: no query string
+	Params []SignedParam // every parameter but sign, in signing order
+	// Canonical is B = M + U + key=value pairs + secret key, with the
+	// secret key replaced by SecretMask.
+	Canonical string
+	// Encoded is E, PHP's urlencode of B, with the secret key's encoding
+	// replaced by SecretMask.
+	Encoded string
+	// SecretMask stands for the secret key: its length and the first
+	// eight hex digits of its MD5, to tell two keys apart without showing
+	// either.
+	SecretMask string
+	Sign       string // lowercase hex MD5 of the real E
+}
+
+// ExplainSignature computes the signature of [Sign] and explains it.
+func ExplainSignature(method, rawURL string, params url.Values, secretKey string) *SignatureExplanation {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		if k != "sign" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var ps []param
+	for _, k := range keys {
+		for _, v := range params[k] {
+			ps = append(ps, param{k, v})
+		}
+	}
+	return explain(method, rawURL, ps, secretKey)
+}
+
+func explain(method, rawURL string, ps []param, secretKey string) *SignatureExplanation {
+	sum := md5.Sum([]byte(secretKey))
+	mask := "<secret key: " + strconv.Itoa(len(secretKey)) + " bytes, md5 " + hex.EncodeToString(sum[:4]) + ">"
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
 	b.WriteString(stripQuery(rawURL))
+	e := &SignatureExplanation{Method: strings.ToUpper(method), URL: stripQuery(rawURL), SecretMask: mask}
 	for _, p := range ps {
 		b.WriteString(p.key)
 		b.WriteByte('=')
 		b.WriteString(p.val)
+		e.Params = append(e.Params, SignedParam{p.key, p.val})
 	}
+	canonical := b.String()
+	e.Canonical = canonical + mask
+	e.Encoded = PHPURLEncode(canonical) + mask
+	e.Sign = signWith(method, rawURL, secretKey, func(w *signWriter) {
+		for _, p := range ps {
+			w.pair(p.key, p.val)
+		}
+	})
+	return e
+}
+
+// String lays the explanation out line by line.
+func (e *SignatureExplanation) String() string {
+	var b strings.Builder
+	b.WriteString("method:    " + e.Method + "\n")
+	b.WriteString("url:       " + e.URL + "\n")
+	b.WriteString("params:    (sorted by key, raw values)\n")
+	for _, p := range e.Params {
+		b.WriteString("           " + p.Key + "=" + p.Value + "\n")
+	}
+	b.WriteString("canonical: " + e.Canonical + "\n")
+	b.WriteString("encoded:   " + e.Encoded + "\n")
+	b.WriteString("sign:      md5(encoded) = " + e.Sign + "\n")
 	return b.String()
+}
+
+// Format prints [SignatureExplanation.String] for every verb, although the
+// explanation is also an error.
+func (e *SignatureExplanation) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, e.String()) }
+
+// Error makes the explanation usable as the cause of a 30603
+// [ChannelError]: errors.As(err, &explanation) retrieves it. It is the one
+// line summary; String is the full layout.
+func (e *SignatureExplanation) Error() string {
+	return "signed " + e.Method + " " + e.URL + " as " + e.Sign + " (secret " + e.SecretMask + ")"
+}
+
+// ExplainSignature shows how the Channel would sign a call to path (e.g.
+// "push/all") with params, now: the common parameters (apikey, timestamp,
+// expires, device_type) are added as for a real call.
+func (c *Channel) ExplainSignature(path string, params url.Values) *SignatureExplanation {
+	creds := c.creds.Load()
+	all := url.Values{}
+	for k, v := range params {
+		all[k] = v
+	}
+	ts := c.now().Unix()
+	all.Set("apikey", creds.apiKey)
+	all.Set("timestamp", strconv.FormatInt(ts, 10))
+	if c.sigTTL > 0 {
+		all.Set("expires", strconv.FormatInt(ts+c.sigTTL, 10))
+	}
+	if c.deviceType != 0 && all.Get("device_type") == "" {
+		all.Set("device_type", strconv.Itoa(int(c.deviceType)))
+	}
+	return ExplainSignature(http.MethodPost, c.baseURL+APIPrefix+strings.TrimPrefix(path, "/"), all, creds.secretKey)
 }
 
 func stripQuery(u string) string {

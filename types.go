@@ -283,6 +283,9 @@ type TagResult struct {
 type DeviceResult struct {
 	ChannelID string
 	OK        bool
+	// Err is set only by [Channel.TagDevices] and [Channel.UntagDevices],
+	// for an id whose call failed.
+	Err error
 }
 
 // DeviceResults is the answer of [Channel.AddDevicesToTag] and

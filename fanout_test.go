@@ -1,0 +1,269 @@
+package pushsdk_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func makeIDs(n int, base int64) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%019d", base+int64(i))
+	}
+	return out
+}
+
+func TestPushToDevicesSplitsAndDeduplicates(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+	unique := makeIDs(23456, 3973380163216521000)
+	// Every tenth id appears twice, the repeat later.
+	ids := append([]string(nil), unique...)
+	for i := 0; i < len(unique); i += 10 {
+		ids = append(ids, unique[i])
+	}
+	res, err := c.PushToDevices(context.Background(), ids, "hello", &pushsdk.PushOptions{TopicID: "fanout"})
+	require.NoError(t, err)
+	require.Len(t, res.Batches, 3)
+	assert.Len(t, res.Batches[0].ChannelIDs, 10000)
+	assert.Len(t, res.Batches[1].ChannelIDs, 10000)
+	assert.Len(t, res.Batches[2].ChannelIDs, 3456)
+	assert.Equal(t, unique, res.SucceededChannelIDs(), "each id once, in first-seen order")
+	assert.Empty(t, res.FailedChannelIDs())
+	assert.NoError(t, res.Err())
+	assert.Len(t, res.MsgIDs(), 3)
+	for _, b := range res.Batches {
+		assert.True(t, b.Attempted)
+		require.NotNil(t, b.Result)
+	}
+	// The emulator saw three calls and delivered to every id exactly once.
+	assert.Len(t, srv.RequestsTo("push/batch_device"), 3)
+	for _, id := range []string{unique[0], unique[9999], unique[10000], unique[23455]} {
+		assert.Equal(t, 1, srv.DeliveryCount(id), id)
+	}
+	total := 0
+	for _, m := range srv.DefaultApp().Messages() {
+		total += int(m.Success)
+		assert.Equal(t, "fanout", m.TopicID)
+	}
+	assert.Equal(t, len(unique), total)
+}
+
+// TestPushToDevicesReportsFailedBatchesExactly injects failures into some
+// batch calls; the failed ids must be exactly those of the failed batches,
+// none of them delivered, and every other id delivered once.
+func TestPushToDevicesReportsFailedBatchesExactly(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+	ids := makeIDs(65000, 1000000000000000000)
+	srv.FailNext("push/batch_device", 2, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502})
+	res, err := c.PushToDevices(context.Background(), ids, "hello", nil)
+	require.NoError(t, err)
+	require.Len(t, res.Batches, 7)
+	var want, good []string
+	failedBatches := 0
+	for _, b := range res.Batches {
+		if b.Err != nil {
+			failedBatches++
+			want = append(want, b.ChannelIDs...)
+			assert.Nil(t, b.Result)
+		} else {
+			good = append(good, b.ChannelIDs...)
+		}
+	}
+	assert.Equal(t, 3, failedBatches)
+	assert.Equal(t, want, res.FailedChannelIDs())
+	assert.Len(t, res.FailedChannelIDs(), 30000)
+	assert.Len(t, res.UncertainChannelIDs(), 10000, "only the 502 batch may have been processed")
+	assert.Error(t, res.Err())
+	assert.Contains(t, res.Err().Error(), "30000 ids in 3 of 7 batches failed")
+	for _, id := range []string{want[0], want[len(want)-1]} {
+		assert.Equal(t, 0, srv.DeliveryCount(id))
+	}
+	for _, id := range []string{good[0], good[len(good)-1]} {
+		assert.Equal(t, 1, srv.DeliveryCount(id))
+	}
+
+	// Retrying exactly what failed completes the job, once per id.
+	again, err := c.PushToDevices(context.Background(), res.FailedChannelIDs(), "hello", nil)
+	require.NoError(t, err)
+	assert.Empty(t, again.FailedChannelIDs())
+	for _, id := range ids[:10] {
+		assert.Equal(t, 1, srv.DeliveryCount(id))
+	}
+	assert.Equal(t, 1, srv.DeliveryCount(want[len(want)-1]))
+}
+
+func TestPushToDevicesUncertainAfterProcessing(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Drop: true, AfterProcessing: true})
+	ids := makeIDs(3, 5000000000000000000)
+	res, err := c.PushToDevices(context.Background(), ids, "m", nil)
+	require.NoError(t, err)
+	assert.Equal(t, ids, res.FailedChannelIDs())
+	assert.Equal(t, ids, res.UncertainChannelIDs(), "the connection broke after the request was sent")
+	assert.Equal(t, 1, srv.DeliveryCount(ids[0]), "processed once; the SDK did not retry it")
+	assert.Len(t, srv.RequestsTo("push/batch_device"), 1)
+}
+
+func TestPushToDevicesStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel(pushsdk.WithFanoutConcurrency(1))
+	require.NoError(t, err)
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Delay: 300 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	ids := makeIDs(45000, 2000000000000000000)
+	res, err := c.PushToDevices(ctx, ids, "m", nil)
+	require.NoError(t, err)
+	require.Len(t, res.Batches, 5)
+	assert.True(t, res.Batches[0].Attempted)
+	assert.ErrorIs(t, res.Batches[0].Err, context.Canceled, "the call under way ends with ctx")
+	for _, b := range res.Batches[1:] {
+		assert.False(t, b.Attempted)
+		assert.ErrorIs(t, b.Err, context.Canceled)
+	}
+	assert.Equal(t, ids[10000:], res.NotAttemptedChannelIDs())
+	assert.Equal(t, ids, res.FailedChannelIDs())
+	assert.LessOrEqual(t, len(srv.RequestsTo("push/batch_device")), 1)
+	assert.Equal(t, 0, srv.DeliveryCount(ids[20000]))
+}
+
+func TestFanoutValidation(t *testing.T) {
+	t.Parallel()
+	f := newFakeService(t, nil)
+	c := f.channel()
+	_, err := c.PushToDevices(context.Background(), nil, "m", nil)
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	ids := makeIDs(20005, 1)
+	ids[20001] = "x1"
+	_, err = c.PushToDevices(context.Background(), ids, "m", &pushsdk.PushOptions{SendTime: time.Now().Add(time.Hour)})
+	var ve *pushsdk.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, []string{"channel_ids[20001]", "SendTime"}, ve.Fields())
+	_, err = c.TagDevices(context.Background(), "default", makeIDs(3, 1))
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	_, err = c.UntagDevices(context.Background(), "t", []string{"a"})
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	assert.Empty(t, f.requests(), "nothing was sent")
+	_, err = pushsdk.NewChannel("k", "s", pushsdk.WithFanoutConcurrency(0))
+	assert.Equal(t, pushsdk.CodeSDKInit, pushsdk.ErrorCode(err))
+}
+
+func TestTagDevicesInInputOrder(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t)
+	bg := context.Background()
+	_, err := c.CreateTag(bg, "big")
+	require.NoError(t, err)
+	_, err = c.AddDevicesToTag(bg, "big", []string{"7"})
+	require.NoError(t, err)
+	ids := makeIDs(34, 1)
+	ids = append(ids, "7", ids[3]) // 7 is already in; ids[3] repeats
+	res, err := c.TagDevices(bg, "big", ids)
+	require.NoError(t, err)
+	require.Len(t, res.Devices, 35)
+	assert.NotZero(t, res.RequestID)
+	for i, d := range res.Devices[:34] {
+		assert.Equal(t, ids[i], d.ChannelID)
+		assert.True(t, d.OK, d.ChannelID)
+		assert.NoError(t, d.Err)
+	}
+	assert.Equal(t, pushsdk.DeviceResult{ChannelID: "7", OK: false}, res.Devices[34])
+	members, _ := srv.DefaultApp().TagMembers("big")
+	assert.Len(t, members, 35)
+	assert.Len(t, srv.RequestsTo("tag/add_devices"), 1+4)
+
+	removed, err := c.UntagDevices(bg, "big", append(ids[:20:20], "99"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"99"}, removed.Failed())
+	members, _ = srv.DefaultApp().TagMembers("big")
+	assert.Len(t, members, 15)
+
+	// A tag that does not exist: every id carries the error, none is OK.
+	missing, err := c.TagDevices(bg, "nope", ids[:12])
+	require.NoError(t, err)
+	for _, d := range missing.Devices {
+		assert.False(t, d.OK)
+		assert.True(t, pushsdk.IsNotFound(d.Err))
+	}
+	assert.Len(t, missing.Failed(), 12)
+}
+
+// TestFanoutUnderRateLimit runs fan-outs against an emulator that answers
+// 30699 beyond 40 calls a second, with a Channel that starts at twice that:
+// the Channel backs off, and every id ends up sent exactly once.
+func TestFanoutUnderRateLimit(t *testing.T) {
+	t.Parallel()
+	srv := pushtest.NewServer(pushtest.WithRateLimit(40, 4), pushtest.WithDeliveryDelay(0, 0))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel(pushsdk.WithRateLimit(80, 8), pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 2, BaseDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond}))
+	require.NoError(t, err)
+	bg := context.Background()
+	_, err = c.CreateTag(bg, "limited")
+	require.NoError(t, err)
+	ids := makeIDs(400, 7000000000000000000)
+	res, err := c.TagDevices(bg, "limited", ids)
+	require.NoError(t, err)
+	assert.Empty(t, res.Failed(), "every id added")
+	members, _ := srv.DefaultApp().TagMembers("limited")
+	assert.Len(t, members, 400)
+
+	pushed, err := c.PushToDevices(bg, ids, "m", nil)
+	require.NoError(t, err)
+	assert.Empty(t, pushed.FailedChannelIDs())
+	for _, id := range ids {
+		require.Equal(t, 1, srv.DeliveryCount(id), id)
+	}
+	refused := 0
+	for _, r := range srv.Requests() {
+		if r.Code == pushsdk.CodeTooFrequent {
+			refused++
+		}
+	}
+	assert.Positive(t, refused, "the emulator's limit was hit, and waited out")
+	t.Logf("%d calls refused with 30699 on the way", refused)
+}
+
+func TestRateLimitThrottlesCalls(t *testing.T) {
+	t.Parallel()
+	f := newFakeService(t, nil)
+	c := f.channel(pushsdk.WithRateLimit(50, 1))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				_, err := c.CancelTimer(context.Background(), "1")
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	// 20 calls at 50/s with a burst of 1 take at least 19/50 s.
+	assert.GreaterOrEqual(t, time.Since(start), 380*time.Millisecond)
+	assert.Len(t, f.requests(), 20)
+
+	// A ctx deadline shorter than the wait for a token ends the call at once.
+	slow := f.channel(pushsdk.WithRateLimit(0.1, 1))
+	_, err := slow.CancelTimer(context.Background(), "1")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = slow.CancelTimer(ctx, "1")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}

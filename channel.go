@@ -52,6 +52,7 @@ type options struct {
 	now            func() time.Time
 	rateLimit      *rateLimit
 	fanout         int
+	progress       func(done, total int)
 }
 
 // Option configures a [Channel]. An Option that gets a bad value makes
@@ -229,6 +230,7 @@ type Channel struct {
 	now        func() time.Time
 	limit      *rateLimit
 	fanout     int
+	progress   func(done, total int)
 }
 
 // NewChannel returns a Channel for the app with the given key pair. It fails
@@ -269,6 +271,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		now:        o.now,
 		limit:      o.rateLimit,
 		fanout:     o.fanout,
+		progress:   o.progress,
 	}
 	for i := range c.urls {
 		c.urls[i] = base + APIPrefix + endpoints[i].path

@@ -28,6 +28,18 @@ func WithFanoutConcurrency(n int) Option {
 	}
 }
 
+// WithFanoutProgress makes every fan-out of the Channel report its progress:
+// fn(done, total) is called with the number of distinct ids whose calls
+// have ended, and the number in all, after each call (from the fan-out's
+// goroutines, one at a time). Concurrent fan-outs each report their own
+// counts.
+func WithFanoutProgress(fn func(done, total int)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
 // BatchResult is the outcome of one push/batch_device call of a fan-out.
 type BatchResult struct {
 	// ChannelIDs are the ids of this batch, a window of the de-duplicated
@@ -156,7 +168,7 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	ids := dedup(channelIDs)
 	batches := chunk(ids, MaxBatchDevices)
 	res := &FanoutResult{Batches: make([]BatchResult, len(batches))}
-	c.runBatches(len(batches), func(i int) {
+	c.runBatches(batches, func(i int) {
 		b := &res.Batches[i]
 		b.ChannelIDs = batches[i]
 		if err := ctx.Err(); err != nil {
@@ -200,7 +212,7 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 	batches := chunk(ids, MaxTagDevices)
 	out := &DeviceResults{Devices: make([]DeviceResult, len(ids))}
 	var firstRID atomic.Int64
-	c.runBatches(len(batches), func(i int) {
+	c.runBatches(batches, func(i int) {
 		batch := batches[i]
 		dst := out.Devices[i*MaxTagDevices : i*MaxTagDevices+len(batch)]
 		if err := ctx.Err(); err != nil {
@@ -274,14 +286,30 @@ func mergeDevices(dst []DeviceResult, ids []string, got []DeviceResult) error {
 	return nil
 }
 
-// runBatches runs call(i) for every i in [0, n) on up to the Channel's
-// fan-out concurrency goroutines. Every batch is visited, so that the ones
-// skipped after ctx ended are reported too.
-func (c *Channel) runBatches(n int, call func(i int)) {
+// runBatches runs call(i) for every batch on up to the Channel's fan-out
+// concurrency goroutines, and reports progress. Every batch is visited, so
+// that the ones skipped after ctx ended are reported too.
+func (c *Channel) runBatches(batches [][]string, call func(i int)) {
+	n := len(batches)
+	total := 0
+	for _, b := range batches {
+		total += len(b)
+	}
+	var mu sync.Mutex
+	done := 0
+	run := func(i int) {
+		call(i)
+		if c.progress != nil {
+			mu.Lock()
+			done += len(batches[i])
+			c.progress(done, total)
+			mu.Unlock()
+		}
+	}
 	workers := min(c.fanout, n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
-			call(i)
+			run(i)
 		}
 		return
 	}
@@ -296,7 +324,7 @@ func (c *Channel) runBatches(n int, call func(i int)) {
 				if i >= n {
 					return
 				}
-				call(i)
+				run(i)
 			}
 		}()
 	}

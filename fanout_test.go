@@ -267,3 +267,22 @@ func TestRateLimitThrottlesCalls(t *testing.T) {
 	_, err = slow.CancelTimer(ctx, "1")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+func TestFanoutProgress(t *testing.T) {
+	t.Parallel()
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	t.Cleanup(srv.Close)
+	var calls [][2]int
+	c, err := srv.NewChannel(pushsdk.WithFanoutProgress(func(done, total int) { calls = append(calls, [2]int{done, total}) }))
+	require.NoError(t, err)
+	_, err = c.PushToDevices(context.Background(), makeIDs(25000, 1), "m", nil)
+	require.NoError(t, err)
+	require.Len(t, calls, 3)
+	for i, call := range calls {
+		assert.Equal(t, 25000, call[1])
+		if i > 0 {
+			assert.Greater(t, call[0], calls[i-1][0], "done only grows")
+		}
+	}
+	assert.Equal(t, 25000, calls[2][0])
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/bdpush/pushsdk"
 )
 
 func main() {
@@ -56,11 +58,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	// Arguments or configuration the SDK refused are usage errors too.
+	var ce *pushsdk.ChannelError
+	if errors.As(err, &ce) && (ce.Code == pushsdk.CodeSDKParams || ce.Code == pushsdk.CodeSDKInit) {
+		a.printError(ce)
+		return exitUsage
+	}
 	var f *failure
 	if errors.As(err, &f) {
 		a.printError(f.err)
 		return exitFailure
 	}
-	fmt.Fprintf(stderr, "bpush: %v\nRun 'bpush --help' for usage.\n", err)
+	if a.jsonOut {
+		a.printError(err)
+	} else {
+		fmt.Fprintf(stderr, "bpush: %v\nRun 'bpush --help' for usage.\n", err)
+	}
 	return exitUsage
 }

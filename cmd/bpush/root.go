@@ -1,14 +1,22 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // app holds the global flags and the streams of one bpush run.
@@ -25,6 +33,9 @@ type app struct {
 	jsonOut    bool
 	useEmu     bool
 	verbose    bool
+	noProgress bool
+
+	emu *pushtest.Server // with --emulator
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -39,13 +50,21 @@ BAIDU_PUSH_SECRET_KEY, BAIDU_PUSH_DEVICE_TYPE), then --config sdk.conf (the
 Python SDK's file). --emulator runs a command against an in-process
 emulator instead, for trying things out.
 
-Exit status: 0 on success, 1 when the call failed, 2 on a usage error.`,
+Output is a table; --json prints the result with the service's own field
+names. Errors go to stderr with the service's code, message and request id.
+Exit status: 0 on success, 1 when a call failed, 2 on a usage error.`,
 		Example: `  bpush --emulator push all --msg "hello"
   bpush --config sdk.conf tags count vip
+  cat ids.txt | bpush push batch - --title Sale --description "50% off"
   bpush emulator --addr 127.0.0.1:8088`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       pushsdk.Version,
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if a.emu != nil {
+				a.emu.Close()
+			}
+		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return err })
 	f := root.PersistentFlags()
@@ -54,13 +73,99 @@ Exit status: 0 on success, 1 when the call failed, 2 on a usage error.`,
 	f.StringVar(&a.apiKey, "apikey", "", "the app's API key")
 	f.StringVar(&a.secretKey, "secretkey", "", "the app's secret key")
 	f.StringVar(&a.deviceType, "device-type", "", "device type of the app: 3 (android) or 4 (ios)")
-	f.DurationVar(&a.timeout, "timeout", 0, "timeout of each call, retries included (default 60s)")
+	f.DurationVar(&a.timeout, "timeout", 0, "bound the whole command, retries included (e.g. 30s; default none)")
 	f.BoolVar(&a.jsonOut, "json", false, "print results as JSON with the service's field names")
-	f.BoolVar(&a.useEmu, "emulator", false, "run against an in-process emulator (offline)")
+	f.BoolVar(&a.useEmu, "emulator", false, "run against an in-process emulator (offline, state is lost on exit)")
 	f.BoolVarP(&a.verbose, "verbose", "v", false, "log each HTTP attempt to stderr")
+	f.BoolVar(&a.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 
-	root.AddCommand(a.emulatorCommand())
+	root.AddGroup(&cobra.Group{ID: "push", Title: "Pushing:"}, &cobra.Group{ID: "manage", Title: "Tags, timers, topics and reports:"},
+		&cobra.Group{ID: "tools", Title: "Tools:"})
+	for _, c := range []*cobra.Command{a.pushCommand(), a.statusCommand()} {
+		c.GroupID = "push"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.tagsCommand(), a.timersCommand(), a.topicsCommand(), a.statsCommand()} {
+		c.GroupID = "manage"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.signCommand(), a.emulatorCommand()} {
+		c.GroupID = "tools"
+		root.AddCommand(c)
+	}
 	return root
+}
+
+// config resolves the settings: --config file, then the environment, then
+// flags, each overriding the one before.
+func (a *app) config() (*pushsdk.Config, error) {
+	cfg, err := pushsdk.LoadConfig(a.configPath)
+	if err != nil {
+		return nil, err
+	}
+	if a.host != "" {
+		cfg.Host = a.host
+	}
+	if a.apiKey != "" {
+		cfg.APIKey = a.apiKey
+	}
+	if a.secretKey != "" {
+		cfg.SecretKey = a.secretKey
+	}
+	if a.deviceType != "" {
+		dt, err := parseDeviceType(a.deviceType)
+		if err != nil {
+			return nil, err
+		}
+		cfg.DeviceType = dt
+	}
+	return cfg, nil
+}
+
+// channel makes the Channel the command talks through.
+func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
+	opts := []pushsdk.Option{pushsdk.WithUserAgent("bpush/" + pushsdk.Version)}
+	if l := a.logger(); l != nil {
+		opts = append(opts, pushsdk.WithLogger(l))
+	}
+	opts = append(opts, extra...)
+	if a.useEmu {
+		if a.emu == nil {
+			a.emu = pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+		}
+		if a.deviceType != "" {
+			dt, err := parseDeviceType(a.deviceType)
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, pushsdk.WithDeviceType(dt))
+			if dt != pushsdk.DeviceAndroid {
+				return a.emu.NewChannelFor(a.emu.NewApp(dt), opts...)
+			}
+		}
+		return a.emu.NewChannel(opts...)
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIKey == "" || cfg.SecretKey == "" {
+		return nil, errors.New("no API key and secret key: give --apikey and --secretkey, set BAIDU_PUSH_API_KEY and BAIDU_PUSH_SECRET_KEY, " +
+			"or --config sdk.conf; or try --emulator")
+	}
+	c, err := pushsdk.NewChannelFromConfig(cfg, opts...)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return c, nil
+}
+
+// ctx bounds a command with --timeout.
+func (a *app) ctx(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	if a.timeout > 0 {
+		return context.WithTimeout(cmd.Context(), a.timeout)
+	}
+	return context.WithCancel(cmd.Context())
 }
 
 // logger is the debug logger of --verbose, or nil.
@@ -71,23 +176,126 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// progress returns a fan-out progress option that draws a bar on stderr when
+// it is a terminal, and nothing otherwise.
+func (a *app) progress(what string) []pushsdk.Option {
+	f, ok := a.stderr.(*os.File)
+	if a.noProgress || a.jsonOut || !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	var bar *progressbar.ProgressBar
+	return []pushsdk.Option{pushsdk.WithFanoutProgress(func(done, total int) {
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(what),
+				progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		}
+		_ = bar.Set(done)
+	})}
+}
+
+// emit prints a result: as JSON with --json, else as the table that
+// table() writes.
+func (a *app) emit(v any, table func(w io.Writer)) error {
+	if a.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	table(tw)
+	return tw.Flush()
+}
+
 // printError writes a failure to stderr: the service code, message and
-// request id when there are any.
+// request id when there are any; as JSON with --json.
 func (a *app) printError(err error) {
 	var ce *pushsdk.ChannelError
-	if errors.As(err, &ce) {
-		fmt.Fprintf(a.stderr, "bpush: error %d: %s", ce.Code, ce.Msg)
-		if ce.Err != nil && ce.Code < 30000 {
-			fmt.Fprintf(a.stderr, ": %v", ce.Err)
+	if !errors.As(err, &ce) {
+		if a.jsonOut {
+			_ = json.NewEncoder(a.stderr).Encode(map[string]any{"error_msg": err.Error()})
+			return
 		}
-		if ce.RequestID != 0 {
-			fmt.Fprintf(a.stderr, " (request id %d)", ce.RequestID)
-		}
-		if ce.HTTPStatus != 0 {
-			fmt.Fprintf(a.stderr, " [http %d]", ce.HTTPStatus)
-		}
-		fmt.Fprintln(a.stderr)
+		fmt.Fprintf(a.stderr, "bpush: %v\n", err)
 		return
 	}
-	fmt.Fprintf(a.stderr, "bpush: %v\n", err)
+	msg := ce.Msg
+	if ce.Err != nil && ce.Code < 30000 {
+		msg += ": " + ce.Err.Error()
+	}
+	if a.jsonOut {
+		_ = json.NewEncoder(a.stderr).Encode(struct {
+			RequestID  int64  `json:"request_id,omitempty"`
+			ErrorCode  int    `json:"error_code"`
+			ErrorMsg   string `json:"error_msg"`
+			HTTPStatus int    `json:"http_status,omitempty"`
+		}{ce.RequestID, ce.Code, msg, ce.HTTPStatus})
+		return
+	}
+	fmt.Fprintf(a.stderr, "bpush: error %d: %s", ce.Code, msg)
+	if ce.RequestID != 0 {
+		fmt.Fprintf(a.stderr, " (request id %d)", ce.RequestID)
+	}
+	if ce.HTTPStatus != 0 {
+		fmt.Fprintf(a.stderr, " [http %d]", ce.HTTPStatus)
+	}
+	fmt.Fprintln(a.stderr)
+}
+
+// readIDs collects channel ids from arguments, where "-" reads stdin, and
+// from --ids-file; one id per line, blank lines and # comments skipped.
+func (a *app) readIDs(args []string, file string) ([]string, error) {
+	var ids []string
+	read := func(r io.Reader, name string) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return fmt.Errorf("reading %s: %v", name, err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !strings.HasPrefix(line, "#") {
+				ids = append(ids, line)
+			}
+		}
+		return nil
+	}
+	for _, arg := range args {
+		if arg == "-" {
+			if err := read(a.stdin, "stdin"); err != nil {
+				return nil, fail(err)
+			}
+			continue
+		}
+		ids = append(ids, arg)
+	}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := read(f, file); err != nil {
+			return nil, fail(err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("no channel ids: give them as arguments, - for stdin, or --ids-file")
+	}
+	return ids, nil
+}
+
+// unixOrZero renders a time as unix seconds, 0 for none.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// when renders a time for tables.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
 }

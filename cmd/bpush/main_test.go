@@ -301,7 +301,7 @@ func TestUsageErrors(t *testing.T) {
 	t.Parallel()
 	_, flags := emu(t)
 	cases := [][]string{
-		{"push", "all"},                                    // no message
+		{"push", "all"}, // no message
 		{"push", "all", "--msg", "a", "--title", "b"},      // two messages
 		{"push", "device", "--msg", "a"},                   // no id
 		{"push", "device", "abc", "--msg", "a"},            // bad id (refused by the SDK)

@@ -282,43 +282,59 @@ func BenchmarkEncodeRequest(b *testing.B) {
 
 // BenchmarkDecode measures decoding answers into each kind of result.
 func BenchmarkDecode(b *testing.B) {
-	bodies := map[string]string{
-		"push":       `{"request_id":1,"response_params":{"msg_id":"7205759403792793001","send_time":1700000000}}`,
-		"msg_status": `{"request_id":1,"response_params":{"total_num":2,"result":[{"msg_id":"1","status":0,"send_time":1,"success":5},{"msg_id":"2","status":1,"send_time":2,"success":0}]}}`,
-		"tags":       `{"request_id":1,"response_params":{"total_num":2,"result":[{"tid":"1","tag":"default","info":"default","type":0,"create_time":1},{"tid":"2","tag":"vip","info":"vip","type":1,"create_time":2}]}}`,
-		"stat_device": func() string {
-			var buf bytes.Buffer
-			buf.WriteString(`{"request_id":1,"response_params":{"total_num":30,"result":{`)
-			for i := 0; i < 30; i++ {
-				if i > 0 {
-					buf.WriteByte(',')
-				}
-				buf.WriteString(`"` + strconv.Itoa(1429977600+86400*i) + `":{"new_term":1,"del_term":0,"online_term":-1,"addup_term":5,"total_term":4}`)
+	days := func(fields string) string {
+		var buf bytes.Buffer
+		for i := 0; i < 30; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
 			}
-			buf.WriteString(`}}}`)
-			return buf.String()
-		}(),
+			buf.WriteString(`"` + strconv.Itoa(1429977600+86400*i) + `":{` + fields + `}`)
+		}
+		return buf.String()
 	}
-	for name, body := range bodies {
-		b.Run(name, func(b *testing.B) {
+	env := func(params string) []byte {
+		return []byte(`{"request_id":3141592653,"response_params":` + params + `}`)
+	}
+	cases := []struct {
+		name   string
+		body   []byte
+		decode func([]byte) error
+	}{
+		{"push", env(`{"msg_id":"7205759403792793001","send_time":1700000000}`), dec[pushsdk.PushResult]},
+		{"msg_status", env(`{"total_num":2,"result":[{"msg_id":"1","status":0,"send_time":1,"success":5},{"msg_id":"2","status":1,"send_time":2,"success":0}]}`), dec[pushsdk.MsgStatusResult]},
+		{"timer_records", env(`{"timer_id":"9","result":[{"msg_id":"1","status":0,"send_time":1},{"msg_id":"2","status":0,"send_time":2}]}`), dec[pushsdk.TimerRecords]},
+		{"topic_records", env(`{"topic_id":"t","result":[{"msg_id":"1","status":0,"send_time":1},{"msg_id":"2","status":0,"send_time":2}]}`), dec[pushsdk.TopicRecords]},
+		{"timer_list", env(`{"total_num":1,"result":[{"timer_id":"9","msg":"hello","send_time":1700000000,"msg_type":0,"range_type":1}]}`), dec[pushsdk.TimerList]},
+		{"topic_list", env(`{"total_num":1,"result":[{"topic_id":"t","ctime":1,"mtime":2,"push_cnt":3,"ack_cnt":-1}]}`), dec[pushsdk.TopicList]},
+		{"tags", env(`{"total_num":2,"result":[{"tid":"1","tag":"default","info":"default","type":0,"create_time":1},{"tid":"2","tag":"vip","info":"vip","type":1,"create_time":2}]}`), dec[pushsdk.TagList]},
+		{"tag_result", env(`{"tag":"vip","result":0}`), dec[pushsdk.TagResult]},
+		{"device_results", env(`{"result":[{"channel_id":"1","result":0},{"channel_id":"2","result":1}]}`), dec[pushsdk.DeviceResults]},
+		{"device_num", env(`{"device_num":123}`), dec[pushsdk.DeviceNum]},
+		{"stat_device", env(`{"total_num":30,"result":{` + days(`"new_term":1,"del_term":0,"online_term":-1,"addup_term":5,"total_term":4`) + `}}`), dec[pushsdk.DeviceStatistics]},
+		{"stat_topic", env(`{"total_num":30,"result":{` + days(`"ack":7`) + `}}`), dec[pushsdk.TopicStatistics]},
+		{"stat_msg", env(`{"total_num":1,"result":[{"range_type":1,"total_num":30,"result":{` + days(`"push":10,"ack":8,"del":-1,"click":-1`) + `}}]}`), dec[pushsdk.MsgStatistics]},
+		{"cancel", []byte(`{"request_id":3141592653}`), dec[pushsdk.CancelResult]},
+	}
+	for _, tc := range cases {
+		if err := tc.decode(tc.body); err != nil {
+			b.Fatalf("%s: %v", tc.name, err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
+			b.SetBytes(int64(len(tc.body)))
 			for b.Loop() {
-				var err error
-				switch name {
-				case "push":
-					_, err = pushsdk.DecodeForTest[pushsdk.PushResult]([]byte(body))
-				case "msg_status":
-					_, err = pushsdk.DecodeForTest[pushsdk.MsgStatusResult]([]byte(body))
-				case "tags":
-					_, err = pushsdk.DecodeForTest[pushsdk.TagList]([]byte(body))
-				case "stat_device":
-					_, err = pushsdk.DecodeForTest[pushsdk.DeviceStatistics]([]byte(body))
-				}
-				if err != nil {
+				if err := tc.decode(tc.body); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+func dec[T any, PT interface {
+	*T
+	pushsdk.ResultForTest
+}](body []byte) error {
+	_, err := pushsdk.DecodeForTest[T, PT](body)
+	return err
 }

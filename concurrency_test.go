@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -107,6 +108,28 @@ func TestSecretNeverShown(t *testing.T) {
 	texts = append(texts, err.Error(), fmt.Sprintf("%+v|%#v", err, err))
 	_, err = pushsdk.NewChannel("", testSecret)
 	texts = append(texts, err.Error())
+
+	// A 30603 with its signature explanation, a 502 page, a fan-out failure.
+	emu := pushtest.NewServer()
+	defer emu.Close()
+	wrong, err := pushsdk.NewChannel(emu.APIKey, testSecret, pushsdk.WithHost(emu.URL), pushsdk.WithClock(emu.Now), pushsdk.WithLogger(logger), pushsdk.WithRetry(pushsdk.NoRetry))
+	require.NoError(t, err)
+	_, err = wrong.PushMsgToAll(context.Background(), "m", nil)
+	require.True(t, pushsdk.IsAuthError(err))
+	var expl *pushsdk.SignatureExplanation
+	require.ErrorAs(t, err, &expl)
+	texts = append(texts, err.Error(), fmt.Sprintf("%v|%+v|%#v|%s", err, err, err, expl), expl.String(), expl.Error(), fmt.Sprintf("%#v", *expl))
+	fan, err := wrong.PushToDevices(context.Background(), []string{"1", "2"}, "m", nil)
+	require.NoError(t, err)
+	texts = append(texts, fan.Err().Error(), fmt.Sprintf("%+v", fan))
+	emu.FailNext("*", 1, pushtest.Fault{Status: 502})
+	right, err := emu.NewChannel(pushsdk.WithRetry(pushsdk.NoRetry), pushsdk.WithLogger(logger))
+	require.NoError(t, err)
+	_, err = right.QueryTags(context.Background(), nil)
+	require.Error(t, err)
+	texts = append(texts, err.Error(), fmt.Sprintf("%+v", err))
+	cfg := &pushsdk.Config{APIKey: "k", SecretKey: testSecret}
+	texts = append(texts, cfg.String(), fmt.Sprintf("%v|%+v|%#v|%s", cfg, cfg, cfg, cfg))
 
 	texts = append(texts, logs.String())
 	for _, r := range f.requests() {

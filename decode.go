@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -117,40 +116,54 @@ func unquote(b []byte) (string, error) {
 }
 
 // dayMap is a statistics map keyed by the unix time of a day, decoded into
-// entries sorted by day. An empty JSON array stands for an empty map.
-type dayMap[T any] struct {
+// entries sorted by day. An empty JSON array stands for an empty map. Each
+// day's object is read field by field through PT.field.
+type dayMap[T any, PT dayFields[T]] struct {
 	days []time.Time
 	vals []T
 	set  bool
 }
 
-func (m *dayMap[T]) UnmarshalJSON(b []byte) error {
+// dayFields is a statistics entry that takes its fields one at a time.
+type dayFields[T any] interface {
+	*T
+	field(key, val []byte) error
+}
+
+func (m *dayMap[T, PT]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
-		*m = dayMap[T]{}
+		*m = dayMap[T, PT]{}
 		return nil
 	}
 	if isEmptyArray(b) {
-		*m = dayMap[T]{set: true}
+		*m = dayMap[T, PT]{set: true}
 		return nil
-	}
-	var raw map[string]T
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
 	}
 	type kv struct {
 		day int64
 		v   T
 	}
-	list := make([]kv, 0, len(raw))
-	for k, v := range raw {
-		day, err := strconv.ParseInt(k, 10, 64)
-		if err != nil {
+	var list []kv
+	// encoding/json has validated b: the scanner may walk it.
+	err := eachMember(b, func(k, v []byte) error {
+		day, ok := parseInt64(k)
+		if !ok {
 			return fmt.Errorf("statistics key %q is not a unix day", k)
 		}
-		list = append(list, kv{day, v})
+		var e kv
+		e.day = day
+		if err := eachMember(v, func(fk, fv []byte) error { return PT(&e.v).field(fk, fv) }); err != nil {
+			return fmt.Errorf("statistics of day %d: %w", day, err)
+		}
+		list = append(list, e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(list, func(a, b kv) int { return cmpInt64(a.day, b.day) })
+	list = slices.CompactFunc(list, func(a, b kv) bool { return a.day == b.day })
 	m.days = make([]time.Time, len(list))
 	m.vals = make([]T, len(list))
 	for i, e := range list {
@@ -515,12 +528,29 @@ func (s statInt) value() int64 {
 	return s.v
 }
 
-type statsParams[T any] struct {
-	TotalNum jsonInt   `json:"total_num"`
-	Result   dayMap[T] `json:"result"`
+type statsParams[T any, PT dayFields[T]] struct {
+	TotalNum jsonInt       `json:"total_num"`
+	Result   dayMap[T, PT] `json:"result"`
 }
 
-func (s *statsParams[T]) check() (int64, error) {
+// scan reads the params of a statistics answer (or one range of
+// report/statistic_msg): total_num and the day map. b is valid JSON.
+func (s *statsParams[T, PT]) scan(b []byte, other func(k, v []byte) error) error {
+	return eachMember(b, func(k, v []byte) error {
+		switch string(k) {
+		case "total_num":
+			return s.TotalNum.UnmarshalJSON(v)
+		case "result":
+			return s.Result.UnmarshalJSON(v)
+		}
+		if other != nil {
+			return other(k, v)
+		}
+		return nil
+	})
+}
+
+func (s *statsParams[T, PT]) check() (int64, error) {
 	if !s.Result.set && (!s.TotalNum.set || s.TotalNum.v != 0) {
 		return 0, errors.New("response_params has no result")
 	}
@@ -531,18 +561,30 @@ func (s *statsParams[T]) check() (int64, error) {
 }
 
 type wireDeviceStat struct {
-	New    statInt `json:"new_term"`
-	Del    statInt `json:"del_term"`
-	Online statInt `json:"online_term"`
-	Addup  statInt `json:"addup_term"`
-	Total  statInt `json:"total_term"`
+	New, Del, Online, Addup, Total statInt
+}
+
+func (w *wireDeviceStat) field(k, v []byte) error {
+	switch string(k) {
+	case "new_term":
+		return w.New.UnmarshalJSON(v)
+	case "del_term":
+		return w.Del.UnmarshalJSON(v)
+	case "online_term":
+		return w.Online.UnmarshalJSON(v)
+	case "addup_term":
+		return w.Addup.UnmarshalJSON(v)
+	case "total_term":
+		return w.Total.UnmarshalJSON(v)
+	}
+	return nil
 }
 
 func (r *DeviceStatistics) setRequestID(id int64) { r.RequestID = id }
 func (r *DeviceStatistics) decode(b []byte) error {
-	var w statsParams[wireDeviceStat]
-	if err := decodeParams(b, &w); err != nil {
-		return err
+	var w statsParams[wireDeviceStat, *wireDeviceStat]
+	if err := w.scan(b, nil); err != nil {
+		return fmt.Errorf("response_params: %w", err)
 	}
 	total, err := w.check()
 	if err != nil {
@@ -557,14 +599,21 @@ func (r *DeviceStatistics) decode(b []byte) error {
 }
 
 type wireTopicStat struct {
-	Ack statInt `json:"ack"`
+	Ack statInt
+}
+
+func (w *wireTopicStat) field(k, v []byte) error {
+	if string(k) == "ack" {
+		return w.Ack.UnmarshalJSON(v)
+	}
+	return nil
 }
 
 func (r *TopicStatistics) setRequestID(id int64) { r.RequestID = id }
 func (r *TopicStatistics) decode(b []byte) error {
-	var w statsParams[wireTopicStat]
-	if err := decodeParams(b, &w); err != nil {
-		return err
+	var w statsParams[wireTopicStat, *wireTopicStat]
+	if err := w.scan(b, nil); err != nil {
+		return fmt.Errorf("response_params: %w", err)
 	}
 	total, err := w.check()
 	if err != nil {
@@ -579,43 +628,75 @@ func (r *TopicStatistics) decode(b []byte) error {
 }
 
 type wireMsgStat struct {
-	Push  statInt `json:"push"`
-	Ack   statInt `json:"ack"`
-	Del   statInt `json:"del"`
-	Click statInt `json:"click"`
+	Push, Ack, Del, Click statInt
 }
 
-type wireRangeStat struct {
-	RangeType jsonInt `json:"range_type"`
-	statsParams[wireMsgStat]
+func (w *wireMsgStat) field(k, v []byte) error {
+	switch string(k) {
+	case "push":
+		return w.Push.UnmarshalJSON(v)
+	case "ack":
+		return w.Ack.UnmarshalJSON(v)
+	case "del":
+		return w.Del.UnmarshalJSON(v)
+	case "click":
+		return w.Click.UnmarshalJSON(v)
+	}
+	return nil
 }
 
 func (r *MsgStatistics) setRequestID(id int64) { r.RequestID = id }
 func (r *MsgStatistics) decode(b []byte) error {
-	var w listParams[wireRangeStat]
-	if err := decodeParams(b, &w); err != nil {
-		return err
-	}
-	items, total, err := w.items()
+	var total jsonInt
+	var ranges []RangeStatistics
+	seen := false
+	err := eachMember(b, func(k, v []byte) error {
+		switch string(k) {
+		case "total_num":
+			return total.UnmarshalJSON(v)
+		case "result":
+			seen = true
+			ranges = []RangeStatistics{}
+			return eachElement(v, func(e []byte) error {
+				var rt jsonInt
+				var w statsParams[wireMsgStat, *wireMsgStat]
+				if err := w.scan(e, func(k, v []byte) error {
+					if string(k) == "range_type" {
+						return rt.UnmarshalJSON(v)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				if !rt.set {
+					return errors.New("a statistics entry has no range_type")
+				}
+				n, err := w.check()
+				if err != nil {
+					return fmt.Errorf("range_type %d: %w", rt.v, err)
+				}
+				days := make([]MsgStat, len(w.Result.days))
+				for j, d := range w.Result.vals {
+					days[j] = MsgStat{Day: w.Result.days[j], Push: d.Push.value(), Ack: d.Ack.value(), Del: d.Del.value(), Click: d.Click.value()}
+				}
+				ranges = append(ranges, RangeStatistics{RangeType: RangeType(rt.v), TotalNum: n, Days: days})
+				return nil
+			})
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("response_params: %w", err)
 	}
-	r.TotalNum = total
-	r.Ranges = make([]RangeStatistics, len(items))
-	for i := range items {
-		e := &items[i]
-		if !e.RangeType.set {
-			return errors.New("a statistics entry has no range_type")
-		}
-		n, err := e.check()
-		if err != nil {
-			return fmt.Errorf("range_type %d: %w", e.RangeType.v, err)
-		}
-		days := make([]MsgStat, len(e.Result.days))
-		for j, d := range e.Result.vals {
-			days[j] = MsgStat{Day: e.Result.days[j], Push: d.Push.value(), Ack: d.Ack.value(), Del: d.Del.value(), Click: d.Click.value()}
-		}
-		r.Ranges[i] = RangeStatistics{RangeType: RangeType(e.RangeType.v), TotalNum: n, Days: days}
+	if !seen && (!total.set || total.v != 0) {
+		return errors.New("response_params has no result list")
+	}
+	r.TotalNum, r.Ranges = total.v, ranges
+	if !total.set {
+		r.TotalNum = int64(len(ranges))
+	}
+	if r.Ranges == nil {
+		r.Ranges = []RangeStatistics{}
 	}
 	return nil
 }

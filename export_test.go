@@ -2,10 +2,17 @@ package pushsdk
 
 // Hooks for the external tests' benchmarks of internal stages.
 
+// ResultForTest is what every result type implements.
+type ResultForTest = resultDecoder
+
 // DecodeForTest decodes a 200 answer into a result, as the pipeline does.
 func DecodeForTest[T any, PT resultPtr[T]](body []byte) (*T, error) {
 	res := PT(new(T))
-	if _, ce := decodeEnvelope(200, body, epPushAll, res); ce != nil {
+	ep := epPushAll // any endpoint whose answer must have response_params
+	if _, ok := any(res).(*CancelResult); ok {
+		ep = epTimerCancel
+	}
+	if _, ce := decodeEnvelope(200, body, ep, res); ce != nil {
 		return nil, ce
 	}
 	return (*T)(res), nil

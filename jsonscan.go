@@ -245,6 +245,36 @@ func eachMember(b []byte, fn func(key, val []byte) error) error {
 	}
 }
 
+// eachElement calls fn with each element of the array in b, which must be
+// valid JSON.
+func eachElement(b []byte, fn func(val []byte) error) error {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return fmt.Errorf("expected a JSON array, got %s", kindOf(b, i))
+	}
+	i++
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return errScan
+		}
+		switch b[i] {
+		case ']':
+			return nil
+		case ',':
+			i = skipSpace(b, i+1)
+		}
+		end := valueEnd(b, i)
+		if end < 0 {
+			return errScan
+		}
+		if err := fn(b[i:end]); err != nil {
+			return err
+		}
+		i = end
+	}
+}
+
 func kindOf(b []byte, i int) string {
 	if i >= len(b) {
 		return "nothing"

@@ -198,7 +198,8 @@ var encodedEquals = []byte("%3D")
 type signHasher struct {
 	h       hash.Hash
 	buf     []byte
-	scratch []byte // for signWriter
+	scratch []byte // for enc
+	digest  [md5.Size]byte
 }
 
 var signHasherPool = sync.Pool{New: func() any { return &signHasher{h: md5.New(), buf: make([]byte, 0, 4096)} }}
@@ -232,11 +233,17 @@ func (s *signHasher) sum() [md5.Size]byte {
 	if cap(s.scratch) > 4096 {
 		s.scratch = nil
 	}
-	var out [md5.Size]byte
-	s.h.Sum(out[:0])
+	s.h.Sum(s.digest[:0])
+	out := s.digest
 	s.h.Reset()
 	signHasherPool.Put(s)
 	return out
+}
+
+// enc feeds PHP's urlencode of str.
+func (s *signHasher) enc(str string) {
+	s.scratch = appendPHPEncode(s.scratch[:0], str)
+	s.write(s.scratch)
 }
 
 // sortParams sorts by key in byte order; the lists are short.

@@ -30,47 +30,44 @@ import (
 //
 // The result is what the service expects in the "sign" parameter.
 func Sign(method, rawURL string, params url.Values, secretKey string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if k != "sign" {
-			keys = append(keys, k)
+	return signParams(method, rawURL, sortedParams(params), secretKey)
+}
+
+// sortedParams lists every parameter but sign, sorted by key; the values of
+// one key keep their order.
+func sortedParams(params url.Values) []param {
+	n := 0
+	for _, vs := range params {
+		n += len(vs)
+	}
+	ps := make([]param, 0, n)
+	for k, vs := range params {
+		if k == "sign" {
+			continue
+		}
+		for _, v := range vs {
+			ps = append(ps, param{k, v})
 		}
 	}
-	slices.Sort(keys)
-	return signWith(method, rawURL, secretKey, func(w *signWriter) {
-		for _, k := range keys {
-			for _, v := range params[k] {
-				w.pair(k, v)
-			}
-		}
-	})
+	slices.SortStableFunc(ps, func(a, b param) int { return strings.Compare(a.key, b.key) })
+	return ps
 }
 
 // param is one request parameter.
 type param struct{ key, val string }
 
-// signWriter feeds the PHP-urlencoded canonical string E to the MD5.
-type signWriter struct{ h *signHasher }
-
-// enc feeds PHP's urlencode of s.
-func (w *signWriter) enc(s string) {
-	w.h.scratch = appendPHPEncode(w.h.scratch[:0], s)
-	w.h.write(w.h.scratch)
-}
-
-func (w *signWriter) pair(k, v string) {
-	w.enc(k)
-	w.h.write(encodedEquals)
-	w.enc(v)
-}
-
-func signWith(method, rawURL, secretKey string, pairs func(*signWriter)) string {
-	w := signWriter{h: getSignHasher()}
-	w.enc(strings.ToUpper(method))
-	w.enc(stripQuery(rawURL))
-	pairs(&w)
-	w.enc(secretKey)
-	sum := w.h.sum()
+// signParams computes the signature over parameters already in order.
+func signParams(method, rawURL string, ps []param, secretKey string) string {
+	h := getSignHasher()
+	h.enc(strings.ToUpper(method))
+	h.enc(stripQuery(rawURL))
+	for _, p := range ps {
+		h.enc(p.key)
+		h.write(encodedEquals)
+		h.enc(p.val)
+	}
+	h.enc(secretKey)
+	sum := h.sum()
 	var out [32]byte
 	hex.Encode(out[:], sum[:])
 	return string(out[:])
@@ -103,20 +100,7 @@ type SignatureExplanation struct {
 
 // ExplainSignature computes the signature of [Sign] and explains it.
 func ExplainSignature(method, rawURL string, params url.Values, secretKey string) *SignatureExplanation {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if k != "sign" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	var ps []param
-	for _, k := range keys {
-		for _, v := range params[k] {
-			ps = append(ps, param{k, v})
-		}
-	}
-	return explain(method, rawURL, ps, secretKey)
+	return explain(method, rawURL, sortedParams(params), secretKey)
 }
 
 func explain(method, rawURL string, ps []param, secretKey string) *SignatureExplanation {
@@ -135,11 +119,7 @@ func explain(method, rawURL string, ps []param, secretKey string) *SignatureExpl
 	canonical := b.String()
 	e.Canonical = canonical + mask
 	e.Encoded = PHPURLEncode(canonical) + mask
-	e.Sign = signWith(method, rawURL, secretKey, func(w *signWriter) {
-		for _, p := range ps {
-			w.pair(p.key, p.val)
-		}
-	})
+	e.Sign = signParams(method, rawURL, ps, secretKey)
 	return e
 }
 

@@ -22,7 +22,8 @@ import (
 )
 
 // rawServer accepts TCP connections and hands each to handle; it counts
-// them.
+// them. Each connection serves one exchange: answers say Connection: close,
+// so that the client never races a closing connection.
 func rawServer(t *testing.T, handle func(c net.Conn)) (url string, conns *atomic.Int32) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,12 +92,12 @@ func TestHostileServers(t *testing.T) {
 		{"truncated JSON", func(c net.Conn) {
 			readRequest(c)
 			body := `{"request_id":1,"response_params":{"msg_id":"1"`
-			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		}, pushsdk.CodeBadResult, 200, 1, 1, false},
 		{"HTML 502", func(c net.Conn) {
 			readRequest(c)
 			body := "<html><body>502 Bad Gateway</body></html>"
-			fmt.Fprintf(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			fmt.Fprintf(c, "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		}, pushsdk.CodeBadError, 502, 1, 3, false},
 		{"10 MiB body", func(c net.Conn) {
 			readRequest(c)

@@ -9,12 +9,12 @@ import (
 
 func TestFanoutExample(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, 45000); err != nil {
+	if err := run(context.Background(), &out, 50000); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	s := out.String()
 	for _, want := range []string{"in 5 batches", ": 20000 ids failed", "20000 failed ids: 0 failed now", "received the notification 3 times",
-		"tagged 1000 devices (0 failed); the tag holds 1000", "topic launch: pushed to 45000, reached 45000", "<secret key: 32 bytes"} {
+		"tagged 1000 devices (0 failed); the tag holds 1000", "topic launch: pushed to 50000, reached 50000", "<secret key: 32 bytes"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}

@@ -3,6 +3,7 @@ package pushsdk_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -192,8 +193,10 @@ func TestRetryStorms(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err = slow.PushMsgToSingleDevice(ctx, id, "m", nil)
-	assert.Equal(t, pushsdk.CodeTooFrequent, pushsdk.ErrorCode(err))
-	assert.Less(t, time.Since(start), 300*time.Millisecond+200*time.Millisecond, "the deadline wins over ten retries")
+	// Either the last refusal (no retry could finish in time) or, when the
+	// deadline struck during an attempt, the deadline itself.
+	assert.True(t, pushsdk.ErrorCode(err) == pushsdk.CodeTooFrequent || errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.Less(t, time.Since(start), time.Second, "the deadline (250 ms) wins over ten retries (over 5 s of backoff)")
 	srv.ClearFaults()
 	assert.Equal(t, 1, srv.DeliveryCount(id))
 }

@@ -217,6 +217,7 @@ type Channel struct {
 	creds      atomic.Pointer[credentials]
 	baseURL    string // scheme://host[:port][/prefix], no trailing slash
 	urls       [numEndpoints]string
+	parsedURLs [numEndpoints]*url.URL
 	signPrefix [numEndpoints][]byte // PHP-urlencoded "POST" + URL, the head of every signature
 	client     *http.Client
 	ownClient  bool // the SDK built client and may close its idle connections
@@ -276,6 +277,9 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 	for i := range c.urls {
 		c.urls[i] = base + APIPrefix + endpoints[i].path
 		c.signPrefix[i] = appendPHPEncode([]byte(http.MethodPost), c.urls[i])
+		if c.parsedURLs[i], err = url.Parse(c.urls[i]); err != nil {
+			return nil, initError(err.Error())
+		}
 	}
 	if o.httpClient != nil {
 		hc := *o.httpClient

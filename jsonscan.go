@@ -275,6 +275,69 @@ func eachElement(b []byte, fn func(val []byte) error) error {
 	}
 }
 
+// eachMemberValid is eachMember for text nobody has checked: it validates
+// as it walks (keys, values, punctuation, and nothing but space after the
+// object) and returns errScan for anything that is not valid JSON, or a
+// kind error for valid JSON that is not an object. fn sees only valid
+// values.
+func eachMemberValid(b []byte, fn func(key, val []byte) error) error {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		if validJSON(b) {
+			return fmt.Errorf("expected a JSON object, got %s", kindOf(b, i))
+		}
+		return errScan
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		if skipSpace(b, i+1) != len(b) {
+			return errScan
+		}
+		return nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errScan
+		}
+		kend, ok := validString(b, i)
+		if !ok {
+			return errScan
+		}
+		key := b[i+1 : kend-1]
+		i = skipSpace(b, kend)
+		if i >= len(b) || b[i] != ':' {
+			return errScan
+		}
+		i = skipSpace(b, i+1)
+		vend, ok := validValue(b, i, 1)
+		if !ok {
+			return errScan
+		}
+		if err := fn(key, b[i:vend]); err != nil {
+			// A later syntax error outranks a value's complaint.
+			if !validJSON(b) {
+				return errScan
+			}
+			return err
+		}
+		i = skipSpace(b, vend)
+		if i >= len(b) {
+			return errScan
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			if skipSpace(b, i+1) != len(b) {
+				return errScan
+			}
+			return nil
+		default:
+			return errScan
+		}
+	}
+}
+
 func kindOf(b []byte, i int) string {
 	if i >= len(b) {
 		return "nothing"

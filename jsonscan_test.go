@@ -21,6 +21,10 @@ func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
 		if got, want := validJSON([]byte(s)), json.Valid([]byte(s)); got != want {
 			t.Errorf("validJSON(%.60q) = %v, json.Valid says %v", s, got, want)
 		}
+		err := eachMemberValid([]byte(s), func(k, v []byte) error { return nil })
+		if json.Valid([]byte(s)) != (err != errScan) {
+			t.Errorf("eachMemberValid(%.60q) = %v, json.Valid says %v", s, err, json.Valid([]byte(s)))
+		}
 	}
 }
 
@@ -31,6 +35,23 @@ func FuzzValidJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := validJSON(b), json.Valid(b); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", b, got, want)
+		}
+		// The validating walk agrees too.
+		var obj map[string]json.RawMessage
+		isObj := json.Unmarshal(b, &obj) == nil && obj != nil
+		werr := eachMemberValid(b, func(k, v []byte) error {
+			if !json.Valid(v) {
+				t.Fatalf("eachMemberValid passed an invalid value %q", v)
+			}
+			return nil
+		})
+		switch {
+		case !json.Valid(b) && werr != errScan:
+			t.Fatalf("eachMemberValid(%q) = %v for invalid JSON", b, werr)
+		case json.Valid(b) && isObj && werr != nil:
+			t.Fatalf("eachMemberValid(%q) = %v for an object", b, werr)
+		case json.Valid(b) && !isObj && (werr == nil || werr == errScan):
+			t.Fatalf("eachMemberValid(%q) = %v for a non-object", b, werr)
 		}
 		if !json.Valid(b) {
 			return

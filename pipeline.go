@@ -97,12 +97,16 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 	start := time.Now()
 	creds := c.creds.Load()
 	body, signed := c.encode(r, creds, c.now().Unix())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.urls[r.ep], bytes.NewReader(body))
+	// The endpoint's URL was parsed once, at construction; each request
+	// gets its own copy of it.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
 		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
 		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
 		return ce, false
 	}
+	u := *c.parsedURLs[r.ep]
+	req.URL, req.Host = &u, u.Host
 	req.Header["Content-Type"] = contentTypeForm
 	req.Header["User-Agent"] = c.uaHeader
 
@@ -296,15 +300,13 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 // envelope.
 func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (int64, *ChannelError) {
 	ok := status >= 200 && status < 300
-	if err := checkJSON(body); err != nil {
-		return 0, badBody(status, err, body)
-	}
 	var (
 		rid, code jsonInt
 		msg       jsonString
 		params    []byte
 	)
-	err := eachMember(body, func(k, v []byte) error {
+	// One pass validates the whole body and picks the envelope's members.
+	err := eachMemberValid(body, func(k, v []byte) error {
 		switch string(k) {
 		case "request_id":
 			return rid.UnmarshalJSON(v)
@@ -326,6 +328,8 @@ func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (
 			text = "service error " + strconv.FormatInt(code.v, 10)
 		}
 		return 0, &ChannelError{Code: int(code.v), Msg: text, RequestID: rid.v, HTTPStatus: status}
+	case err == errScan:
+		return 0, badBody(status, checkJSON(body), body)
 	case err != nil:
 		return 0, badBody(status, err, body)
 	case !ok:

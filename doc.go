@@ -84,6 +84,19 @@
 // request ids come back on each result and each error. Neither
 // [Channel.String] nor any error or log line shows the secret key.
 //
+// # Fan-out, iterators, diagnostics
+//
+// [Channel.PushToDevices] pushes to any number of devices in batches of
+// 10 000 with bounded concurrency and reports, per batch, what failed, so that
+// exactly the failed ids can be retried; [Channel.TagDevices] and
+// [Channel.UntagDevices] do the same for tags. [WithRateLimit] throttles a
+// Channel and backs off when the service answers 30699. [Channel.Tags],
+// [Channel.Timers], [Channel.Topics], [Channel.TimerRecords] and
+// [Channel.TopicRecords] page through lists as iter.Seq2 iterators. A 30603
+// error carries a [SignatureExplanation] of what was signed, with the secret
+// key masked; [ExplainSignature] and [Channel.ExplainSignature] produce one
+// for any call.
+//
 // # Testing
 //
 // Package pushtest emulates the whole service offline, with state, the

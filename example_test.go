@@ -550,3 +550,29 @@ func ExampleExplainSignature() {
 	// encoded:   POSThttp%3A%2F%2Fapi.tuisong.baidu.com%2Frest%2F3.0%2Fpush%2Fallapikey%3Dtf9G7QicWAh2aEGFlrI1Ohybmsg%3Dhi+theretimestamp%3D1447401600<secret key: 32 bytes, md5 aa840ce1>
 	// sign:      md5(encoded) = 1de789ed8054d712a90a40cb241aa77b
 }
+
+func ExampleWithRateLimit() {
+	// The emulator answers 30699 beyond 50 calls a second; the Channel starts
+	// at 100 a second, backs off when refused, and loses nothing.
+	srv := pushtest.NewServer(exampleClock, pushtest.WithRateLimit(50, 5))
+	defer srv.Close()
+	c, err := srv.NewChannel(pushsdk.WithRateLimit(100, 10))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreateTag(ctx, "limited"); err != nil {
+		log.Fatal(err)
+	}
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprint(1000 + i)
+	}
+	res, err := c.TagDevices(ctx, "limited", ids) // 20 calls
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, _ := c.QueryDeviceNumInTag(ctx, "limited")
+	fmt.Println(len(res.Failed()), "failed;", n.DeviceNum, "in the tag")
+	// Output: 0 failed; 200 in the tag
+}

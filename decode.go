@@ -550,6 +550,14 @@ func (s *statsParams[T, PT]) scan(b []byte, other func(k, v []byte) error) error
 	})
 }
 
+// read scans b and checks it, returning the total.
+func (s *statsParams[T, PT]) read(b []byte) (int64, error) {
+	if err := s.scan(b, nil); err != nil {
+		return 0, fmt.Errorf("response_params: %w", err)
+	}
+	return s.check()
+}
+
 func (s *statsParams[T, PT]) check() (int64, error) {
 	if !s.Result.set && (!s.TotalNum.set || s.TotalNum.v != 0) {
 		return 0, errors.New("response_params has no result")
@@ -583,10 +591,7 @@ func (w *wireDeviceStat) field(k, v []byte) error {
 func (r *DeviceStatistics) setRequestID(id int64) { r.RequestID = id }
 func (r *DeviceStatistics) decode(b []byte) error {
 	var w statsParams[wireDeviceStat, *wireDeviceStat]
-	if err := w.scan(b, nil); err != nil {
-		return fmt.Errorf("response_params: %w", err)
-	}
-	total, err := w.check()
+	total, err := w.read(b)
 	if err != nil {
 		return err
 	}
@@ -612,10 +617,7 @@ func (w *wireTopicStat) field(k, v []byte) error {
 func (r *TopicStatistics) setRequestID(id int64) { r.RequestID = id }
 func (r *TopicStatistics) decode(b []byte) error {
 	var w statsParams[wireTopicStat, *wireTopicStat]
-	if err := w.scan(b, nil); err != nil {
-		return fmt.Errorf("response_params: %w", err)
-	}
-	total, err := w.check()
+	total, err := w.read(b)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,7 +159,7 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
-	r.checkIDs("channel_ids", channelIDs)
+	r.channelIDs("channel_ids", channelIDs, 0)
 	r.push(c, msg, opts)
 	if len(r.problems) > 0 {
 		return nil, paramsError(r.problems)
@@ -204,7 +203,7 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 		r.add("ctx", "must not be nil")
 	}
 	r.tag("tag", tag, true)
-	r.checkIDs("channel_ids", channelIDs)
+	r.channelIDs("channel_ids", channelIDs, 0)
 	if len(r.problems) > 0 {
 		return nil, paramsError(r.problems)
 	}
@@ -333,27 +332,6 @@ func (c *Channel) runBatches(batches [][]string, call func(i int)) {
 
 func ctxChannelError(err error) *ChannelError {
 	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": not attempted", Err: err}
-}
-
-// checkIDs checks a fan-out's id list: at least one id, every id well
-// formed (the first few bad ones are named).
-func (r *request) checkIDs(field string, ids []string) {
-	if len(ids) == 0 {
-		r.add(field, "must hold at least one channel id")
-		return
-	}
-	bad := 0
-	for i, id := range ids {
-		if !ValidChannelID(id) {
-			if bad < 3 {
-				r.add(field+"["+strconv.Itoa(i)+"]", "must be 1–64 ASCII digits, got "+quoteShort(id))
-			}
-			bad++
-		}
-	}
-	if bad > 3 {
-		r.add(field, strconv.Itoa(bad)+" malformed channel ids in all")
-	}
 }
 
 // dedup returns ids without repeats, in order of first appearance. It

@@ -81,12 +81,14 @@ func (c *checker) channelID(field, id string) {
 	}
 }
 
+// channelIDs checks a list of channel ids: at least one, at most max (0:
+// no limit), every one well formed (the first three bad ones are named).
 func (c *checker) channelIDs(field string, ids []string, max int) {
 	switch {
 	case len(ids) == 0:
 		c.add(field, "must hold at least one channel id")
 		return
-	case len(ids) > max:
+	case max > 0 && len(ids) > max:
 		c.add(field, "holds "+strconv.Itoa(len(ids))+" ids; at most "+strconv.Itoa(max)+" per call")
 	}
 	bad := 0

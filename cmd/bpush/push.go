@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -224,14 +225,16 @@ func (a *app) pushCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) pushAllCommand() *cobra.Command {
+// pushOnce makes a command that sends one push: all, device or tag.
+func (a *app) pushOnce(use, short, example string, args cobra.PositionalArgs, timed bool,
+	send func(ctx context.Context, c *pushsdk.Channel, args []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error)) *cobra.Command {
 	var p pushFlags
 	cmd := &cobra.Command{
-		Use:     "all",
-		Short:   "Broadcast to every device of the app (push/all)",
-		Example: "  bpush push all --msg \"hello\"\n  bpush push all --title News --description \"Read today's news\" --at 30m",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    args,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, opts, err := p.message(a)
 			if err != nil {
 				return err
@@ -242,73 +245,42 @@ func (a *app) pushAllCommand() *cobra.Command {
 			}
 			ctx, cancel := a.ctx(cmd)
 			defer cancel()
-			res, err := c.PushMsgToAll(ctx, msg, opts)
+			res, err := send(ctx, c, args, msg, opts)
 			if err != nil {
 				return fail(err)
 			}
 			return a.emitPush(res)
 		},
 	}
-	p.register(cmd.Flags(), true, false)
+	p.register(cmd.Flags(), timed, false)
 	return cmd
+}
+
+func (a *app) pushAllCommand() *cobra.Command {
+	return a.pushOnce("all", "Broadcast to every device of the app (push/all)",
+		"  bpush push all --msg \"hello\"\n  bpush push all --title News --description \"Read today's news\" --at 30m",
+		cobra.NoArgs, true,
+		func(ctx context.Context, c *pushsdk.Channel, _ []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error) {
+			return c.PushMsgToAll(ctx, msg, opts)
+		})
 }
 
 func (a *app) pushDeviceCommand() *cobra.Command {
-	var p pushFlags
-	cmd := &cobra.Command{
-		Use:     "device CHANNEL_ID",
-		Short:   "Push to one device (push/single_device)",
-		Example: "  bpush push device 3973380163216521844 --msg \"hello\"",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			msg, opts, err := p.message(a)
-			if err != nil {
-				return err
-			}
-			c, err := a.channel()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			res, err := c.PushMsgToSingleDevice(ctx, args[0], msg, opts)
-			if err != nil {
-				return fail(err)
-			}
-			return a.emitPush(res)
-		},
-	}
-	p.register(cmd.Flags(), false, false)
-	return cmd
+	return a.pushOnce("device CHANNEL_ID", "Push to one device (push/single_device)",
+		"  bpush push device 3973380163216521844 --msg \"hello\"",
+		cobra.ExactArgs(1), false,
+		func(ctx context.Context, c *pushsdk.Channel, args []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error) {
+			return c.PushMsgToSingleDevice(ctx, args[0], msg, opts)
+		})
 }
 
 func (a *app) pushTagCommand() *cobra.Command {
-	var p pushFlags
-	cmd := &cobra.Command{
-		Use:     "tag TAG",
-		Short:   "Push to every device in a tag (push/tags)",
-		Example: "  bpush push tag vip --msg \"hello\"\n  bpush push tag default --title Hi --description \"to everyone\"",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			msg, opts, err := p.message(a)
-			if err != nil {
-				return err
-			}
-			c, err := a.channel()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			res, err := c.PushMsgToTag(ctx, args[0], msg, opts)
-			if err != nil {
-				return fail(err)
-			}
-			return a.emitPush(res)
-		},
-	}
-	p.register(cmd.Flags(), true, false)
-	return cmd
+	return a.pushOnce("tag TAG", "Push to every device in a tag (push/tags)",
+		"  bpush push tag vip --msg \"hello\"\n  bpush push tag default --title Hi --description \"to everyone\"",
+		cobra.ExactArgs(1), true,
+		func(ctx context.Context, c *pushsdk.Channel, args []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error) {
+			return c.PushMsgToTag(ctx, args[0], msg, opts)
+		})
 }
 
 // batchJSON is one batch of a fan-out, with the service's field names.

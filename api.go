@@ -238,7 +238,7 @@ func (c *Channel) CancelTimer(ctx context.Context, timerID string) (*CancelResul
 // QueryStatisticMsg returns message statistics per range type for the last
 // 30 days (POST report/statistic_msg; the PHP and Java SDKs have it). With
 // no range type the service's default is used; one is sent as a number,
-// several as a JSON array.
+// several as a JSON array of strings, as every list is (["1","2"]).
 func (c *Channel) QueryStatisticMsg(ctx context.Context, rangeTypes ...RangeType) (*MsgStatistics, error) {
 	r := newRequest(epStatisticMsg)
 	for i, t := range rangeTypes {
@@ -251,15 +251,12 @@ func (c *Channel) QueryStatisticMsg(ctx context.Context, rangeTypes ...RangeType
 	case 1:
 		r.setInt("query_type", int64(rangeTypes[0]))
 	default:
-		b := make([]byte, 0, 2+2*len(rangeTypes))
-		b = append(b, '[')
+		// Lists travel as JSON arrays of strings (protocol.md §4).
+		list := make([]string, len(rangeTypes))
 		for i, t := range rangeTypes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(t), 10)
+			list[i] = strconv.Itoa(int(t))
 		}
-		r.set("query_type", string(append(b, ']')))
+		r.setList("query_type", list)
 	}
 	return do[MsgStatistics](ctx, c, r)
 }

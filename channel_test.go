@@ -257,7 +257,7 @@ func TestEndpointsOnTheWire(t *testing.T) {
 				return c.QueryStatisticMsg(context.Background(), pushsdk.RangeBroadcast, pushsdk.RangeBatch)
 			},
 			path:   "report/statistic_msg",
-			params: map[string]string{"query_type": "[1,2]"},
+			params: map[string]string{"query_type": `["1","2"]`},
 			reply: `{"total_num":2,"result":[{"range_type":1,"total_num":1,"result":{"1429977600":{"push":10,"ack":8,"del":-1,"click":-1}}},` +
 				`{"range_type":2,"total_num":0,"result":[]}]}`,
 			want: &pushsdk.MsgStatistics{RequestID: 987654321012, TotalNum: 2, Ranges: []pushsdk.RangeStatistics{

@@ -220,7 +220,6 @@ type Channel struct {
 	parsedURLs [numEndpoints]*url.URL
 	signPrefix [numEndpoints][]byte // PHP-urlencoded "POST" + URL, the head of every signature
 	client     *http.Client
-	ownClient  bool // the SDK built client and may close its idle connections
 	deviceType DeviceType
 	userAgent  string
 	uaHeader   []string // {userAgent}, shared read-only by every request
@@ -293,7 +292,6 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 			timeout = DefaultTimeout
 		}
 		c.client = &http.Client{Timeout: timeout, Transport: newTransport(o.connectTimeout)}
-		c.ownClient = true
 	}
 	c.uaHeader = []string{c.userAgent}
 	c.creds.Store(newCredentials(apiKey, secretKey))

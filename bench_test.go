@@ -113,23 +113,40 @@ func benchChannel(tb testing.TB, u string) *pushsdk.Channel {
 	return c
 }
 
-func BenchmarkPush(b *testing.B) {
+// pushPair is the two contenders of the push benchmarks: a bare POST of a
+// pre-signed form and an SDK push, to the same loopback server.
+type pushPair struct {
+	client *http.Client
+	url    string
+	form   []byte
+	c      *pushsdk.Channel
+}
+
+func newPushPair(b *testing.B) *pushPair {
 	srv, _ := newBenchServer(b)
 	u := srv.URL + "/rest/3.0/push/single_device"
-	form := signedForm(u)
-	bare := bareClient()
-	c := benchChannel(b, srv.URL)
-	ctx := context.Background()
+	return &pushPair{client: bareClient(), url: u, form: signedForm(u), c: benchChannel(b, srv.URL)}
+}
+
+func (p *pushPair) bare(tb testing.TB) { barePost(tb, p.client, p.url, p.form) }
+
+func (p *pushPair) sdk() error {
+	_, err := p.c.PushMsgToSingleDevice(context.Background(), "3973380163216521844", benchMsg, nil)
+	return err
+}
+
+func BenchmarkPush(b *testing.B) {
+	p := newPushPair(b)
 	b.Run("impl=bare", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			barePost(b, bare, u, form)
+			p.bare(b)
 		}
 	})
 	b.Run("impl=sdk", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+			if err := p.sdk(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -140,21 +157,16 @@ func BenchmarkPush(b *testing.B) {
 // iteration, timing each, and reports the median of each and their ratio:
 // the machine's noise hits both alike.
 func BenchmarkPushInterleaved(b *testing.B) {
-	srv, _ := newBenchServer(b)
-	u := srv.URL + "/rest/3.0/push/single_device"
-	form := signedForm(u)
-	bare := bareClient()
-	c := benchChannel(b, srv.URL)
-	ctx := context.Background()
+	p := newPushPair(b)
 	var bareNS, sdkNS []int64
 	for i := 0; b.Loop(); i++ {
 		for j := 0; j < 2; j++ {
 			start := time.Now()
 			if (i+j)%2 == 0 {
-				barePost(b, bare, u, form)
+				p.bare(b)
 				bareNS = append(bareNS, int64(time.Since(start)))
 			} else {
-				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+				if err := p.sdk(); err != nil {
 					b.Fatal(err)
 				}
 				sdkNS = append(sdkNS, int64(time.Since(start)))
@@ -171,23 +183,18 @@ func BenchmarkPushInterleaved(b *testing.B) {
 // and an SDK push; reports the ratio of their mean latencies under the same
 // load, which is the inverse of their throughput ratio.
 func BenchmarkPushParallelInterleaved(b *testing.B) {
-	srv, _ := newBenchServer(b)
-	u := srv.URL + "/rest/3.0/push/single_device"
-	form := signedForm(u)
-	bare := bareClient()
-	c := benchChannel(b, srv.URL)
-	ctx := context.Background()
+	p := newPushPair(b)
 	var bareTotal, sdkTotal, bareN, sdkN atomic.Int64
 	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
 	b.RunParallel(func(pb *testing.PB) {
 		for i := 0; pb.Next(); i++ {
 			start := time.Now()
 			if i%2 == 0 {
-				barePost(b, bare, u, form)
+				p.bare(b)
 				bareTotal.Add(int64(time.Since(start)))
 				bareN.Add(1)
 			} else {
-				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+				if err := p.sdk(); err != nil {
 					b.Error(err)
 					return
 				}
@@ -215,19 +222,14 @@ func median(xs []int64) float64 {
 
 // BenchmarkPushParallel runs 8 workers (4 per CPU on 2 CPUs).
 func BenchmarkPushParallel(b *testing.B) {
-	srv, _ := newBenchServer(b)
-	u := srv.URL + "/rest/3.0/push/single_device"
-	form := signedForm(u)
-	bare := bareClient()
-	c := benchChannel(b, srv.URL)
-	ctx := context.Background()
+	p := newPushPair(b)
 	par := max(1, 8/runtime.GOMAXPROCS(0))
 	b.Run("impl=bare", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(par)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				barePost(b, bare, u, form)
+				p.bare(b)
 			}
 		})
 	})
@@ -236,7 +238,7 @@ func BenchmarkPushParallel(b *testing.B) {
 		b.SetParallelism(par)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", benchMsg, nil); err != nil {
+				if err := p.sdk(); err != nil {
 					b.Error(err)
 					return
 				}

@@ -1,9 +1,12 @@
 package pushsdk
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"strconv"
@@ -24,29 +27,52 @@ type Config struct {
 	ConnectTimeout time.Duration // 0 = the default (5 s)
 }
 
-// String describes the Config with its secret key masked.
-func (c *Config) String() string {
-	if c == nil {
-		return "pushsdk.Config(nil)"
-	}
-	secret := ""
-	if c.SecretKey != "" {
-		secret = "***"
-	}
+// String describes the Config with its secret key masked. Config masks the
+// secret however it is printed or encoded: String, every fmt verb (by value
+// or by pointer, also as a field of another struct), json.Marshal and slog.
+func (c Config) String() string {
 	return fmt.Sprintf("pushsdk.Config{Host: %q, APIKey: %q, SecretKey: %q, DeviceType: %d, Timeout: %v, ConnectTimeout: %v}",
-		c.Host, maskKey(c.APIKey), secret, int(c.DeviceType), c.Timeout, c.ConnectTimeout)
+		c.Host, maskKey(c.APIKey), maskSecret(c.SecretKey), int(c.DeviceType), c.Timeout, c.ConnectTimeout)
 }
 
 // GoString is String, so that %#v does not print the secret key either.
-func (c *Config) GoString() string { return c.String() }
+func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb print [Config.String].
-func (c *Config) Format(f fmt.State, verb rune) {
+func (c Config) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
 		fmt.Fprintf(f, "%q", c.String())
 		return
 	}
 	_, _ = f.Write([]byte(c.String()))
+}
+
+// MarshalJSON encodes the Config with its secret key masked ("***"): a
+// Config marshalled to JSON cannot be read back into a working one.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config // without the methods
+	p := plain(c)
+	p.SecretKey = maskSecret(c.SecretKey)
+	return json.Marshal(p)
+}
+
+// LogValue makes slog log the Config with its keys masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("host", c.Host),
+		slog.String("apikey", maskKey(c.APIKey)),
+		slog.String("secretkey", maskSecret(c.SecretKey)),
+		slog.Int("device_type", int(c.DeviceType)),
+		slog.Duration("timeout", c.Timeout),
+		slog.Duration("connect_timeout", c.ConnectTimeout),
+	)
+}
+
+func maskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "***"
 }
 
 // The environment variables [LoadConfig] reads; each overrides its sdk.conf
@@ -114,27 +140,46 @@ func configError(format string, args ...any) error {
 	return initError(fmt.Sprintf(format, args...))
 }
 
+// maxConfigBytes caps how much of a config file is read.
+const maxConfigBytes = 1 << 20
+
+// loadConfigFile reads sdk.conf into cfg. Its errors name the file, the line
+// and the key, never a value: a value may be the secret key, or a line the
+// secret pasted where a key was meant to be.
 func loadConfigFile(path string, cfg *Config) error {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit] + ": config " + path, Err: err}
 	}
-	f, err := ini.LoadSources(ini.LoadOptions{
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit] + ": config " + path, Err: err}
+	}
+	if len(data) > maxConfigBytes {
+		return configError("%s: larger than %d bytes; not an sdk.conf", path, maxConfigBytes)
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	lines, err := scanConfig(path, data)
+	if err != nil {
+		return err
+	}
+	conf, err := ini.LoadSources(ini.LoadOptions{
 		Insensitive:              true,
 		IgnoreContinuation:       true,
 		SpaceBeforeInlineComment: true,
 	}, data)
 	if err != nil {
-		return configError("%s: %v", path, err)
+		// ini's messages quote the line they stumbled on: not shown.
+		return configError("%s: not a valid INI file", path)
 	}
-	lines := keyLines(data)
 	where := func(section, key string) string {
 		if n, ok := lines[section+"\x00"+key]; ok {
 			return fmt.Sprintf("%s:%d", path, n)
 		}
 		return path
 	}
-	for _, sec := range f.Sections() {
+	for _, sec := range conf.Sections() {
 		name := strings.ToLower(sec.Name())
 		isDefault := name == strings.ToLower(ini.DefaultSection)
 		known, ok := configKeys[name]
@@ -142,15 +187,15 @@ func loadConfigFile(path string, cfg *Config) error {
 			known, ok = nil, true
 		}
 		if !ok {
-			return configError("%s:%d: unknown section [%s] (sdk.conf has [SDK] and [curl])", path, lines["["+name], name)
+			return configError("%s:%d: unknown section [%s] (sdk.conf has [SDK] and [curl])", path, lines["["+name], shownName(name))
 		}
 		for _, k := range sec.Keys() {
 			key := k.Name()
 			if !known[key] {
 				if isDefault {
-					return configError("%s: key %s outside any section", where(name, key), key)
+					return configError("%s: key %s outside any section", where(name, key), shownName(key))
 				}
-				return configError("%s: [%s] unknown key %s", where(name, key), name, key)
+				return configError("%s: [%s] unknown key %s", where(name, key), name, shownName(key))
 			}
 			v := strings.TrimSpace(k.String())
 			if v == "" {
@@ -164,11 +209,26 @@ func loadConfigFile(path string, cfg *Config) error {
 	return nil
 }
 
+// shownName returns an unknown key or section name for an error message
+// when it looks like a name (a typo of a key); otherwise a placeholder: it
+// may be a value, even the secret key, on a line of its own.
+func shownName(name string) string {
+	if len(name) > 20 {
+		return "(a name that is not shown)"
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || r == '-' || r == '.' || r == ' ') {
+			return "(a name that is not shown)"
+		}
+	}
+	return name
+}
+
 func setConfigKey(cfg *Config, section, key, v string) error {
 	switch section + "." + key {
 	case "sdk.host":
 		if _, err := parseBaseURL(v); err != nil {
-			return err
+			return errors.New("not a host name or an http(s) URL (value not shown)")
 		}
 		cfg.Host = v
 	case "sdk.apikey":
@@ -202,59 +262,78 @@ func parseDeviceType(v string) (DeviceType, error) {
 	case "4", "ios":
 		return DeviceIOS, nil
 	}
-	return 0, fmt.Errorf("%q is neither 3 (Android) nor 4 (iOS)", v)
+	return 0, errors.New("neither 3 (android) nor 4 (ios) (value not shown)")
 }
 
 // parseSeconds reads a positive number of seconds ("30", "2.5").
 func parseSeconds(v string) (time.Duration, error) {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%q is not a number of seconds", v)
-	}
-	if f <= 0 || f > 24*3600 {
-		return 0, fmt.Errorf("%q seconds is outside (0, 86400]", v)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 24*3600 {
+		return 0, errors.New("not a number of seconds in (0, 86400] (value not shown)")
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
 
-// keyLines maps "section\x00key" (lower case) and "[section" to the line
-// where each first appears, for error messages; ini.v1 keeps no positions.
-func keyLines(data []byte) map[string]int {
+// scanConfig checks the file's lines before ini.v1 reads it, so that a
+// malformed line is reported with its number and without its text, and
+// maps "section\x00key" (lower case) and "[section" to the line where each
+// first appears; ini.v1 keeps no positions.
+func scanConfig(path string, data []byte) (map[string]int, error) {
 	out := map[string]int{}
 	section := strings.ToLower(ini.DefaultSection)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		n := i + 1
+		line := strings.TrimSpace(lines[i])
 		switch {
 		case line == "" || line[0] == '#' || line[0] == ';':
 		case line[0] == '[':
 			end := strings.IndexByte(line, ']')
 			if end < 0 {
-				end = len(line)
+				return nil, configError("%s:%d: a section header without its closing ]", path, n)
 			}
 			section = strings.ToLower(strings.TrimSpace(line[1:end]))
 			if _, ok := out["["+section]; !ok {
 				out["["+section] = n
 			}
 		default:
-			i := strings.IndexAny(line, "=:")
-			if i < 0 {
-				i = len(line)
+			sep := strings.IndexAny(line, "=:")
+			if sep < 0 {
+				// The line may be a value, even the secret key, pasted
+				// without its key: name the key only when it is one.
+				word := strings.ToLower(strings.Fields(line)[0])
+				if configKeys[section][word] {
+					return nil, configError("%s:%d: [%s] %s: no = between the key and its value (the line is not shown)", path, n, section, word)
+				}
+				return nil, configError("%s:%d: not a key = value line (the line is not shown)", path, n)
 			}
-			k := section + "\x00" + strings.ToLower(strings.TrimSpace(line[:i]))
+			key := strings.ToLower(strings.TrimSpace(line[:sep]))
+			k := section + "\x00" + key
 			if _, ok := out[k]; !ok {
 				out[k] = n
 			}
+			// A value opened with """ runs until the next """.
+			if v := strings.TrimSpace(line[sep+1:]); strings.HasPrefix(v, `"""`) && !strings.Contains(v[3:], `"""`) {
+				closed := false
+				for i++; i < len(lines); i++ {
+					if strings.Contains(lines[i], `"""`) {
+						closed = true
+						break
+					}
+				}
+				if !closed {
+					return nil, configError(`%s:%d: [%s] %s: a value opened with """ is never closed (the value is not shown)`, path, n, section, key)
+				}
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func applyEnv(cfg *Config) error {
 	if v := strings.TrimSpace(os.Getenv(EnvHost)); v != "" {
 		if _, err := parseBaseURL(v); err != nil {
-			return configError("environment %s: %v", EnvHost, err)
+			return configError("environment %s: not a host name or an http(s) URL (value not shown)", EnvHost)
 		}
 		cfg.Host = v
 	}

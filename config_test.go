@@ -1,9 +1,13 @@
 package pushsdk_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,9 +74,13 @@ func TestLoadConfigErrorsNameFileLineAndKey(t *testing.T) {
 		want string
 	}{
 		"unknown key":     {"[SDK]\napiKey = k\n\nsecretkye = s\n", "sdk.conf:4: [sdk] unknown key secretkye"},
-		"bad device type": {"[SDK]\napiKey = k\ndeviceType = 5\n", `sdk.conf:3: [sdk] devicetype: "5" is neither 3 (Android) nor 4 (iOS)`},
-		"bad timeout":     {"[SDK]\n[curl]\ntimeout = soon\n", `sdk.conf:3: [curl] timeout: "soon" is not a number of seconds`},
-		"zero timeout":    {"[curl]\nconnecttimeout = 0\n", `sdk.conf:2: [curl] connecttimeout: "0" seconds is outside`},
+		"bad device type": {"[SDK]\napiKey = k\ndeviceType = 5\n", `sdk.conf:3: [sdk] devicetype: neither 3 (android) nor 4 (ios) (value not shown)`},
+		"bad timeout":     {"[SDK]\n[curl]\ntimeout = soon\n", `sdk.conf:3: [curl] timeout: not a number of seconds in (0, 86400]`},
+		"zero timeout":    {"[curl]\nconnecttimeout = 0\n", `sdk.conf:2: [curl] connecttimeout: not a number of seconds in (0, 86400]`},
+		"no equals sign":  {"[SDK]\napiKey = k\nsecretKey S3\n", `sdk.conf:3: [sdk] secretkey: no = between the key and its value`},
+		"bare line":       {"[SDK]\nsomething\n", `sdk.conf:2: not a key = value line`},
+		"unclosed quotes": {"[SDK]\nsecretKey = \"\"\"abc\n\n", `sdk.conf:2: [sdk] secretkey: a value opened with """ is never closed`},
+		"bad header":      {"[SDK\napiKey = k\n", `sdk.conf:1: a section header without its closing ]`},
 		"bad host":        {"[SDK]\nhost = ftp://x\n", "sdk.conf:2: [sdk] host: "},
 		"unknown section": {"[SDK]\napiKey=k\n[proxy]\nurl = x\n", "sdk.conf:3: unknown section [proxy]"},
 		"key outside":     {"apiKey = k\n[SDK]\n", "sdk.conf:1: key apikey outside any section"},
@@ -138,4 +146,103 @@ func TestSDKConfExampleLoads(t *testing.T) {
 	cfg, err := pushsdk.LoadConfig("sdk.conf.example")
 	require.NoError(t, err)
 	assert.Equal(t, &pushsdk.Config{Host: "api.push.baidu.com", Timeout: 30 * time.Second, ConnectTimeout: 5 * time.Second}, cfg)
+}
+
+// pieces returns secret and every 8-byte piece of it: a leak of any part of
+// the secret is a leak.
+func pieces(secret string) []string {
+	out := []string{secret}
+	for i := 0; i+8 <= len(secret); i++ {
+		out = append(out, secret[i:i+8])
+	}
+	return out
+}
+
+func assertNoSecret(t *testing.T, secret string, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		for _, p := range pieces(secret) {
+			if strings.Contains(text, p) {
+				t.Errorf("%q of the secret leaked in %q", p, text)
+				break
+			}
+		}
+	}
+}
+
+// TestConfigErrorsNeverEchoValues writes the secret where it does not
+// belong in every way a config can be wrong; no error shows any of it, and
+// every error still names the file, the line and (when there is one) the
+// key.
+func TestConfigErrorsNeverEchoValues(t *testing.T) {
+	clearEnv(t)
+	const secret = "S3crEtK3yPastedInTheWrongPlace00"
+	cases := map[string]struct{ body, want string }{
+		"no equals":         {"[SDK]\napiKey = k\nsecretKey " + secret + "\n", "sdk.conf:3: [sdk] secretkey"},
+		"colon-less tab":    {"[SDK]\nsecretKey\t" + secret + "\n", "sdk.conf:2: [sdk] secretkey"},
+		"bare secret":       {"[SDK]\n" + secret + "\n", "sdk.conf:2:"},
+		"unclosed triple":   {"[SDK]\nsecretKey = \"\"\"" + secret + "\napiKey = k\n", "sdk.conf:2: [sdk] secretkey"},
+		"secret as host":    {"[SDK]\nhost = " + secret + "/x?y\n", "sdk.conf:2: [sdk] host"},
+		"secret as type":    {"[SDK]\ndeviceType = " + secret + "\n", "sdk.conf:2: [sdk] devicetype"},
+		"secret as timeout": {"[curl]\ntimeout = " + secret + "\n", "sdk.conf:2: [curl] timeout"},
+		"secret as key":     {"[SDK]\n" + secret + " = x\n", "sdk.conf:2: [sdk] unknown key"},
+		"secret in header":  {"[" + secret + "\n", "sdk.conf:1:"},
+		"secret as section": {"[" + secret + "]\nx = y\n", "sdk.conf:1: unknown section"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := pushsdk.LoadConfig(writeConf(t, tc.body))
+			require.Error(t, err)
+			assert.Equal(t, pushsdk.CodeSDKInit, pushsdk.ErrorCode(err))
+			assert.Contains(t, err.Error(), tc.want)
+			assertNoSecret(t, secret, err.Error(), fmt.Sprintf("%+v", err))
+		})
+	}
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv(pushsdk.EnvHost, "ftp://"+secret)
+		_, err := pushsdk.LoadConfig("")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), pushsdk.EnvHost)
+		assertNoSecret(t, secret, err.Error())
+		t.Setenv(pushsdk.EnvHost, "")
+		t.Setenv(pushsdk.EnvDeviceType, secret)
+		_, err = pushsdk.LoadConfig("")
+		require.Error(t, err)
+		assertNoSecret(t, secret, err.Error())
+	})
+}
+
+// TestConfigMasksTheSecretEverywhere prints, marshals and logs a Config in
+// every way a program might, by value and by pointer, alone and inside a
+// struct: the secret never shows.
+func TestConfigMasksTheSecretEverywhere(t *testing.T) {
+	const secret = "AnotherS3cretThatMustNotShow0001"
+	cfg := pushsdk.Config{Host: "api.push.baidu.com", APIKey: "TheApiKeyIsNotSecret0001", SecretKey: secret, DeviceType: pushsdk.DeviceIOS, Timeout: time.Second}
+	type holder struct {
+		Name string
+		Cfg  pushsdk.Config
+		Ptr  *pushsdk.Config
+	}
+	h := holder{Name: "push", Cfg: cfg, Ptr: &cfg}
+	var texts []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
+		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, h), fmt.Sprintf(verb, &h), fmt.Sprintf(verb, []pushsdk.Config{cfg}))
+	}
+	texts = append(texts, cfg.String(), fmt.Sprint(cfg), fmt.Sprintln(&cfg))
+	for _, v := range []any{cfg, &cfg, h, map[string]pushsdk.Config{"a": cfg}} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		texts = append(texts, string(b))
+	}
+	var buf bytes.Buffer
+	for _, l := range []*slog.Logger{slog.New(slog.NewJSONHandler(&buf, nil)), slog.New(slog.NewTextHandler(&buf, nil))} {
+		l.Info("config", "cfg", cfg, "ptr", &cfg, "holder", h)
+		l.Info("config", slog.Any("cfg", cfg))
+	}
+	texts = append(texts, buf.String())
+	assertNoSecret(t, secret, texts...)
+	for _, text := range texts[:3] {
+		assert.Contains(t, text, "***", "the secret is masked, not dropped silently")
+	}
+	assert.Contains(t, buf.String(), "api.push.baidu.com", "the rest is shown")
 }

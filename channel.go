@@ -51,8 +51,6 @@ type options struct {
 	maxIOSMsg      int
 	now            func() time.Time
 	rateLimit      *rateLimit
-	fanout         int
-	progress       func(done, total int)
 }
 
 // Option configures a [Channel]. An Option that gets a bad value makes
@@ -74,9 +72,11 @@ func WithHost(hostOrURL string) Option {
 }
 
 // WithHTTPClient makes the Channel send through c (for proxies, tracing,
-// custom TLS). The client is copied; [WithTimeout], if given too, sets the
-// copy's Timeout, and [WithConnectTimeout] is ignored because it only shapes
-// the SDK's own transport.
+// custom TLS). The client is copied, and the copy never follows redirects
+// (its CheckRedirect is replaced): a signed request goes nowhere but to the
+// service. [WithTimeout] (30 s by default) bounds each attempt through it
+// too, on top of c's own Timeout; [WithConnectTimeout] is ignored because it
+// only shapes the SDK's own transport.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {
@@ -88,8 +88,9 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithTimeout bounds each HTTP attempt as a whole, from dialling to the last
-// byte of the body (default 30 s). Bound a whole call, retries included,
-// with a ctx deadline.
+// byte of the answer (default 30 s), whatever client the Channel sends
+// through ([WithHTTPClient] included) and whatever the server answers. Bound
+// a whole call, retries included, with a ctx deadline.
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
@@ -220,6 +221,8 @@ type Channel struct {
 	parsedURLs [numEndpoints]*url.URL
 	signPrefix [numEndpoints][]byte // PHP-urlencoded "POST" + URL, the head of every signature
 	client     *http.Client
+	traced     bool          // the client's transport reports connections through httptrace
+	timeout    time.Duration // bounds each attempt
 	deviceType DeviceType
 	userAgent  string
 	uaHeader   []string // {userAgent}, shared read-only by every request
@@ -229,8 +232,6 @@ type Channel struct {
 	maxIOSMsg  int
 	now        func() time.Time
 	limit      *rateLimit
-	fanout     int
-	progress   func(done, total int)
 }
 
 // NewChannel returns a Channel for the app with the given key pair. It fails
@@ -243,7 +244,6 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		retry:          DefaultRetryPolicy,
 		maxIOSMsg:      DefaultMaxIOSMsgBytes,
 		now:            time.Now,
-		fanout:         DefaultFanoutConcurrency,
 	}
 	for i, opt := range opts {
 		if opt == nil {
@@ -270,8 +270,6 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		maxIOSMsg:  o.maxIOSMsg,
 		now:        o.now,
 		limit:      o.rateLimit,
-		fanout:     o.fanout,
-		progress:   o.progress,
 	}
 	for i := range c.urls {
 		c.urls[i] = base + APIPrefix + endpoints[i].path
@@ -280,19 +278,20 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 			return nil, initError(err.Error())
 		}
 	}
+	c.timeout = o.timeout
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
 	if o.httpClient != nil {
 		hc := *o.httpClient
-		if o.timeout > 0 {
-			hc.Timeout = o.timeout
-		}
+		_, std := hc.Transport.(*http.Transport)
+		c.traced = hc.Transport == nil || std
 		c.client = &hc
 	} else {
-		timeout := o.timeout
-		if timeout == 0 {
-			timeout = DefaultTimeout
-		}
-		c.client = &http.Client{Timeout: timeout, Transport: newTransport(o.connectTimeout)}
+		c.client = &http.Client{Transport: newTransport(o.connectTimeout)}
+		c.traced = true
 	}
+	c.client.CheckRedirect = noRedirects
 	c.uaHeader = []string{c.userAgent}
 	c.creds.Store(newCredentials(apiKey, secretKey))
 	return c, nil
@@ -312,6 +311,19 @@ func checkKeys(apiKey, secretKey string) error {
 	return nil
 }
 
+// idleConnTimeout is how long the SDK's own transport keeps an idle
+// connection: well below the keep-alive limits servers and load balancers
+// commonly use (nginx 75 s, cloud load balancers 60 s), so that the SDK
+// closes an idle connection before the server does. A push written into a
+// connection the server is closing at that moment could not be told apart
+// from one that was processed.
+const idleConnTimeout = 30 * time.Second
+
+// noRedirects stops the client at a redirect: the answer itself is
+// returned, and the pipeline reports it as an error. A signed request is
+// never sent anywhere but where it was signed for.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // newTransport is the SDK's own transport: pooled keep-alive connections
 // sized for many goroutines sharing one Channel, proxies from the
 // environment, and bounded connection set-up.
@@ -321,7 +333,7 @@ func newTransport(connectTimeout time.Duration) *http.Transport {
 	t.TLSHandshakeTimeout = connectTimeout
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
-	t.IdleConnTimeout = 90 * time.Second
+	t.IdleConnTimeout = idleConnTimeout
 	t.ForceAttemptHTTP2 = true
 	return t
 }

@@ -39,7 +39,7 @@ func TestAgainstEmulatorTagLifecycle(t *testing.T) {
 	added, err := c.AddDevicesToTag(bg, "beta testers", []string{"1", "2", "1"})
 	require.NoError(t, err)
 	assert.Equal(t, []pushsdk.DeviceResult{{ChannelID: "1", OK: true}, {ChannelID: "2", OK: true}, {ChannelID: "1", OK: false}}, added.Devices)
-	assert.Equal(t, []string{"1"}, added.Failed())
+	assert.Equal(t, []string{"1"}, added.RejectedChannelIDs())
 	n, err := c.QueryDeviceNumInTag(bg, "beta testers")
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), n.DeviceNum)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // SDK-side error codes, as in the official Python SDK. They never collide with
@@ -82,7 +83,7 @@ type ChannelError struct {
 	HTTPStatus int    // 0 when no HTTP response came back
 	Err        error  // cause: transport error, decode error, validation detail
 
-	connected bool // code 2: the request may have been written
+	sent bool // code 2: a byte of the request may have reached the service
 }
 
 // Error formats the error as "pushsdk: <msg> (code N, request id R, http S)",
@@ -94,11 +95,12 @@ func (e *ChannelError) Error() string {
 	if msg == "" && e.Code >= 1 && e.Code < len(sdkCodeText) {
 		msg = sdkCodeText[e.Code]
 	}
+	msg = sanitize(msg)
 	b.WriteString(msg)
 	if e.Err != nil && e.Code < 30000 {
 		// SDK-side errors carry their cause in the text; service errors
 		// are complete with the service's message.
-		if cause := e.Err.Error(); cause != "" && !strings.Contains(msg, cause) {
+		if cause := sanitize(e.Err.Error()); cause != "" && !strings.Contains(msg, cause) {
 			b.WriteString(": ")
 			b.WriteString(cause)
 		}
@@ -138,16 +140,22 @@ func (e *ChannelError) Temporary() bool {
 }
 
 // MaybeProcessed reports whether the call may have taken effect (a push
-// delivered, a tag created) although it failed: the connection broke or
-// timed out after the request was sent (code 2), the answer was a 2xx
-// without the service's JSON (code 4) or a non-2xx without it (code 5), or
-// the service reported an internal error (30600). It is false for
-// arguments refused before sending, connections that could not be made, and
-// every other service error code, which the service answers without acting.
+// delivered, a tag created) although it failed, so that sending it again
+// could do it twice: the connection broke or timed out after a byte of the
+// request may have reached the service (code 2), the answer was a 2xx
+// without the service's JSON (code 4) or anything else without it — a
+// gateway page, a redirect, a 101 (code 5) — or the service reported an
+// internal error (30600).
+//
+// It is false when the service provably did not act: arguments refused
+// before sending (code 3), a connection, TLS handshake or proxy tunnel that
+// could not be set up (code 2: not one byte of the request was written),
+// and every other service error code, which the service answers without
+// acting. Such a call is safe to send again.
 func (e *ChannelError) MaybeProcessed() bool {
 	switch e.Code {
 	case CodeSDKRunning:
-		return e.connected
+		return e.sent
 	case CodeBadResult, CodeBadError, CodeInternalError:
 		return true
 	}
@@ -252,3 +260,51 @@ func IsTimerStateError(err error) bool {
 // IsValidationError reports whether err is a [CodeSDKParams] error: the
 // arguments were refused before anything was sent.
 func IsValidationError(err error) bool { return ErrorCode(err) == CodeSDKParams }
+
+// isServiceCode reports whether code lies in the ranges the service's error
+// codes come from: 30600–30699, 40000–40999 (iOS) and 41000–41999 (timers).
+func isServiceCode(code int64) bool {
+	return code >= 30600 && code <= 30699 || code >= 40000 && code <= 41999
+}
+
+// maxTextBytes caps how much server-supplied text an error carries.
+const maxTextBytes = 512
+
+// sanitize makes text from the other side safe to print: control
+// characters (C0, DEL, C1), line and paragraph separators and the
+// bidirectional overrides become spaces, invalid UTF-8 becomes U+FFFD, and
+// the text is cut at maxTextBytes.
+func sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean && len(s) <= maxTextBytes {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if b.Len() >= maxTextBytes {
+			b.WriteString("…")
+			break
+		}
+		if unsafeRune(r) {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r == 0x2028, r == 0x2029, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}

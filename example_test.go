@@ -441,19 +441,36 @@ func ExampleChannel_PushToDevices() {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("39733801632165%05d", i)
 	}
-	res, err := c.PushToDevices(context.Background(), ids, "hello, everyone", &pushsdk.PushOptions{TopicID: "launch"})
-	if err != nil {
+	// The second batch is refused (not processed), the third is processed
+	// but its answer is lost behind a gateway error (uncertain).
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502, AfterProcessing: true})
+	ctx := context.Background()
+	opts := &pushsdk.PushOptions{TopicID: "launch"}
+	res, err := c.PushToDevices(ctx, ids, "hello, everyone", opts, pushsdk.FanoutConcurrency(1))
+	if res == nil {
 		log.Fatal(err) // the arguments were refused; nothing was sent
 	}
 	for _, b := range res.Batches {
-		fmt.Println(len(b.ChannelIDs), b.Err == nil)
+		fmt.Println(len(b.ChannelIDs), b.State())
 	}
-	fmt.Println("to retry:", len(res.FailedChannelIDs()))
+	// Send again what was provably not processed, and only that; set the
+	// uncertain ids aside: they may have been delivered.
+	var uncertain []string
+	for err != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
+		uncertain = append(uncertain, res.UncertainChannelIDs()...)
+		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), "hello, everyone", opts)
+	}
+	uncertain = append(uncertain, res.UncertainChannelIDs()...)
+	fmt.Println("failed now:", len(res.FailedChannelIDs()), "uncertain:", len(uncertain))
+	fmt.Println("delivered to the last id:", srv.DeliveryCount(ids[24999]), "time")
 	// Output:
-	// 10000 true
-	// 10000 true
-	// 5000 true
-	// to retry: 0
+	// 10000 ok
+	// 10000 failed
+	// 5000 uncertain
+	// failed now: 0 uncertain: 5000
+	// delivered to the last id: 1 time
 }
 
 func ExampleChannel_TagDevices() {
@@ -469,11 +486,11 @@ func ExampleChannel_TagDevices() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(len(res.Devices), "ids,", len(res.Failed()), "failed")
+	fmt.Println(len(res.Devices), "ids,", len(res.FailedChannelIDs()), "failed,", len(res.RejectedChannelIDs()), "rejected")
 	n, _ := c.QueryDeviceNumInTag(ctx, "beta")
 	fmt.Println(n.DeviceNum, "devices in the tag")
 	// Output:
-	// 12 ids, 0 failed
+	// 12 ids, 0 failed, 0 rejected
 	// 12 devices in the tag
 }
 
@@ -573,6 +590,6 @@ func ExampleWithRateLimit() {
 		log.Fatal(err)
 	}
 	n, _ := c.QueryDeviceNumInTag(ctx, "limited")
-	fmt.Println(len(res.Failed()), "failed;", n.DeviceNum, "in the tag")
+	fmt.Println(len(res.FailedChannelIDs()), "failed;", n.DeviceNum, "in the tag")
 	// Output: 0 failed; 200 in the tag
 }

@@ -1,5 +1,10 @@
 package pushsdk
 
+import (
+	"net/http"
+	"time"
+)
+
 // Hooks for the external tests' benchmarks of internal stages.
 
 // ResultForTest is what every result type implements.
@@ -26,4 +31,14 @@ func EncodeForTest(c *Channel, channelID, msg string) []byte {
 	r.push(c, msg, nil)
 	body, _ := c.encode(r, c.creds.Load(), 1700000000)
 	return body
+}
+
+// IdleConnTimeoutForTest returns how long the Channel's own transport keeps
+// idle connections, and the Channel's attempt timeout.
+func IdleConnTimeoutForTest(c *Channel) (idle, attempt time.Duration) {
+	t, ok := c.client.Transport.(*http.Transport)
+	if !ok {
+		return -1, c.timeout
+	}
+	return t.IdleConnTimeout, c.timeout
 }

@@ -6,37 +6,136 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // DefaultFanoutConcurrency is how many calls a fan-out runs at once unless
-// [WithFanoutConcurrency] says otherwise.
+// [FanoutConcurrency] says otherwise.
 const DefaultFanoutConcurrency = 4
 
-// WithFanoutConcurrency sets how many calls [Channel.PushToDevices],
-// [Channel.TagDevices] and [Channel.UntagDevices] run at once (default 4).
-func WithFanoutConcurrency(n int) Option {
-	return func(o *options) error {
+// FanoutOption sets how one call of [Channel.PushToDevices],
+// [Channel.TagDevices] or [Channel.UntagDevices] runs. A bad value is a
+// [CodeSDKParams] error and nothing is sent.
+type FanoutOption func(*fanoutOptions) error
+
+type fanoutOptions struct {
+	concurrency int
+	progress    func(done, total int)
+	journal     func(BatchRecord) error
+}
+
+// FanoutConcurrency sets how many calls the fan-out runs at once (1–256,
+// default 4).
+func FanoutConcurrency(n int) FanoutOption {
+	return func(o *fanoutOptions) error {
 		if n < 1 || n > 256 {
-			return fmt.Errorf("WithFanoutConcurrency: %d is outside 1…256", n)
+			return fmt.Errorf("FanoutConcurrency: %d is outside 1…256", n)
 		}
-		o.fanout = n
+		o.concurrency = n
 		return nil
 	}
 }
 
-// WithFanoutProgress makes every fan-out of the Channel report its progress:
-// fn(done, total) is called with the number of distinct ids whose calls
-// have ended, and the number in all, after each call (from the fan-out's
-// goroutines, one at a time). Concurrent fan-outs each report their own
-// counts.
-func WithFanoutProgress(fn func(done, total int)) Option {
-	return func(o *options) error {
+// FanoutProgress makes the fan-out report its progress: fn(done, total) is
+// called after each call with the number of distinct ids whose calls have
+// ended and the number in all, one call at a time.
+func FanoutProgress(fn func(done, total int)) FanoutOption {
+	return func(o *fanoutOptions) error {
 		o.progress = fn
 		return nil
 	}
+}
+
+// FanoutJournal makes the fan-out record its progress through record, so
+// that a process killed at any instant can tell afterwards what was sent:
+// record is called with a batch's ids and [BatchStarted] before the batch is
+// sent, and with its outcome ([BatchSucceeded], [BatchFailed] or
+// [BatchUncertain]) once that is known. Calls are made one at a time. A
+// record that is to survive a crash must be durable (written and synced)
+// when record returns.
+//
+// When record fails for a start, that batch and every batch not started yet
+// are not sent: they end as failed, with record's error (wrapped in a
+// *ChannelError). When it fails for an outcome, the batch keeps its
+// outcome, and no further batch starts.
+//
+// After a crash, a batch with a start and no outcome may have been
+// delivered: treat its ids as uncertain. Batches without a start were not
+// sent. See the FanoutJournal example for a complete resume loop.
+func FanoutJournal(record func(BatchRecord) error) FanoutOption {
+	return func(o *fanoutOptions) error {
+		if record == nil {
+			return errors.New("FanoutJournal: nil record function")
+		}
+		o.journal = record
+		return nil
+	}
+}
+
+// BatchState is where a batch of a fan-out stands.
+type BatchState int
+
+// The states of a batch. Every batch that ends is in exactly one of the
+// last three.
+const (
+	// BatchStarted: about to be sent (journal records only).
+	BatchStarted BatchState = iota + 1
+	// BatchSucceeded: the service accepted the call.
+	BatchSucceeded
+	// BatchFailed: provably not processed — refused before sending, never
+	// sent, a connection never made, or a service error that means the
+	// service did not act. Safe to send again.
+	BatchFailed
+	// BatchUncertain: the request may have reached the service and been
+	// processed (see [ChannelError.MaybeProcessed]). Sending it again may
+	// deliver it twice.
+	BatchUncertain
+)
+
+var batchStateNames = [...]string{BatchStarted: "started", BatchSucceeded: "ok", BatchFailed: "failed", BatchUncertain: "uncertain"}
+
+// String returns "started", "ok", "failed", "uncertain", or "BatchState(n)".
+func (s BatchState) String() string {
+	if s >= BatchStarted && s <= BatchUncertain {
+		return batchStateNames[s]
+	}
+	return "BatchState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// stateOf classifies a call's error: nil succeeded; an error that may have
+// been processed (or that is not a *ChannelError at all) is uncertain;
+// every other error failed.
+func stateOf(err error) BatchState {
+	if err == nil {
+		return BatchSucceeded
+	}
+	var ce *ChannelError
+	if errors.As(err, &ce) && !ce.MaybeProcessed() {
+		return BatchFailed
+	}
+	return BatchUncertain
+}
+
+// BatchRecord is what a [FanoutJournal] records: a batch's start, or its
+// outcome.
+type BatchRecord struct {
+	// Batch is the index of the batch in this fan-out call, from 0. The
+	// batches of a call are its distinct ids in order of first appearance,
+	// cut into runs of the endpoint's limit (10 000 for a push, 10 for a
+	// tag call): the same ids give the same batches.
+	Batch int
+	// ChannelIDs are the batch's ids: a window of the call's id list, not
+	// a copy; do not modify it.
+	ChannelIDs []string
+	// State is BatchStarted before the batch is sent, then its outcome.
+	State BatchState
+	// Result is the service's answer to a push batch that succeeded.
+	Result *PushResult
+	// Err is why a batch failed or is uncertain.
+	Err error
 }
 
 // BatchResult is the outcome of one push/batch_device call of a fan-out.
@@ -48,58 +147,64 @@ type BatchResult struct {
 	Result *PushResult
 	// Err is why the batch failed (a *ChannelError), or nil.
 	Err error
-	// Attempted is false for a batch that was never sent because ctx ended
-	// first; its Err is then the context's error.
+	// Attempted is false for a batch that was never sent: ctx ended or the
+	// journal failed first. Its Err says which.
 	Attempted bool
 }
 
+// State returns the batch's outcome: BatchSucceeded, BatchFailed or
+// BatchUncertain.
+func (b *BatchResult) State() BatchState { return stateOf(b.Err) }
+
 // FanoutResult is the outcome of [Channel.PushToDevices]: one entry per
 // batch, in the order of the de-duplicated ids. Every id is in exactly one
-// batch; a batch either succeeded or failed as a whole.
+// batch, and every batch in exactly one of three states, so every id is in
+// exactly one of SucceededChannelIDs, FailedChannelIDs and
+// UncertainChannelIDs.
 type FanoutResult struct {
 	Batches []BatchResult
 }
 
-// FailedChannelIDs returns the ids of every batch that failed or was not
-// attempted, in order: pass them to PushToDevices again to retry exactly
-// what failed. A failure whose outcome is unknown (the answer was lost after
-// the request reached the service; see [ChannelError.MaybeProcessed]) is
-// included; [FanoutResult.UncertainChannelIDs] lists those ids, which a
-// retry could reach twice.
-func (r *FanoutResult) FailedChannelIDs() []string {
-	return r.ids(func(b *BatchResult) bool { return b.Err != nil })
-}
+// SucceededChannelIDs returns the ids of the batches the service accepted.
+func (r *FanoutResult) SucceededChannelIDs() []string { return r.ids(BatchSucceeded) }
 
-// UncertainChannelIDs returns the ids of the failed batches that may
-// nevertheless have been delivered.
-func (r *FanoutResult) UncertainChannelIDs() []string {
-	return r.ids(func(b *BatchResult) bool {
-		var ce *ChannelError
-		return b.Err != nil && errors.As(b.Err, &ce) && ce.MaybeProcessed()
-	})
-}
+// FailedChannelIDs returns the ids that were provably not processed: their
+// batch was refused before sending, never sent (see NotAttemptedChannelIDs),
+// could not connect, or got a service error that means the service did not
+// act. This is the retry list: pass it to PushToDevices again to send
+// exactly what was not delivered, and nothing twice.
+func (r *FanoutResult) FailedChannelIDs() []string { return r.ids(BatchFailed) }
+
+// UncertainChannelIDs returns the ids whose batch may have been delivered
+// although it failed: the request may have reached the service (answer
+// lost, connection reset after writing, HTTP 5xx, 30600, an answer that was
+// not the service's JSON). Sending them again may deliver twice; check with
+// [Channel.QueryMsgStatus] or the devices themselves, or accept the risk.
+func (r *FanoutResult) UncertainChannelIDs() []string { return r.ids(BatchUncertain) }
 
 // NotAttemptedChannelIDs returns the ids of the batches that were never sent
-// because ctx ended first.
+// because ctx ended (or the journal failed) first; they are part of
+// FailedChannelIDs.
 func (r *FanoutResult) NotAttemptedChannelIDs() []string {
-	return r.ids(func(b *BatchResult) bool { return !b.Attempted })
+	var out []string
+	for i := range r.Batches {
+		if !r.Batches[i].Attempted {
+			out = append(out, r.Batches[i].ChannelIDs...)
+		}
+	}
+	return out
 }
 
-// SucceededChannelIDs returns the ids of the batches the service accepted.
-func (r *FanoutResult) SucceededChannelIDs() []string {
-	return r.ids(func(b *BatchResult) bool { return b.Err == nil })
-}
-
-func (r *FanoutResult) ids(keep func(*BatchResult) bool) []string {
+func (r *FanoutResult) ids(state BatchState) []string {
 	n := 0
 	for i := range r.Batches {
-		if keep(&r.Batches[i]) {
+		if r.Batches[i].State() == state {
 			n += len(r.Batches[i].ChannelIDs)
 		}
 	}
 	out := make([]string, 0, n)
 	for i := range r.Batches {
-		if keep(&r.Batches[i]) {
+		if r.Batches[i].State() == state {
 			out = append(out, r.Batches[i].ChannelIDs...)
 		}
 	}
@@ -117,48 +222,75 @@ func (r *FanoutResult) MsgIDs() []string {
 	return out
 }
 
-// Err summarises the failures: nil when every batch succeeded, else the
-// first batch's error, wrapped with how many ids failed.
+// Err summarises the failures: nil when every batch succeeded, else an
+// error that counts the failed and uncertain ids and wraps the first
+// failed batch's *ChannelError.
 func (r *FanoutResult) Err() error {
-	failed, batches := 0, 0
+	var failed, uncertain, total int
 	var first error
-	for _, b := range r.Batches {
-		if b.Err != nil {
+	for i := range r.Batches {
+		b := &r.Batches[i]
+		total += len(b.ChannelIDs)
+		switch b.State() {
+		case BatchFailed:
 			failed += len(b.ChannelIDs)
-			batches++
-			if first == nil {
-				first = b.Err
-			}
+		case BatchUncertain:
+			uncertain += len(b.ChannelIDs)
+		default:
+			continue
+		}
+		if first == nil {
+			first = b.Err
 		}
 	}
+	return fanoutError(total, failed, uncertain, first)
+}
+
+// fanoutError is the error of a fan-out with failed or uncertain ids, or
+// nil.
+func fanoutError(total, failed, uncertain int, first error) error {
 	if first == nil {
 		return nil
 	}
-	return fmt.Errorf("pushsdk: %d ids in %d of %d batches failed: %w", failed, batches, len(r.Batches), first)
+	return fmt.Errorf("pushsdk: %d of %d ids not done: %d failed (safe to send again), %d uncertain (may have been processed): %w",
+		failed+uncertain, total, failed, uncertain, first)
 }
 
 // PushToDevices pushes msg to any number of devices: it drops duplicate
 // ids (keeping the order of first appearance), splits them into
 // push/batch_device calls of at most 10 000 ids, and runs those calls with
-// bounded concurrency ([WithFanoutConcurrency], default 4), each with the
+// bounded concurrency ([FanoutConcurrency], default 4), each with the
 // Channel's retries and rate limit.
 //
-// Every argument is checked first; a problem is a [CodeSDKParams] error and
-// nothing is sent. Otherwise the result reports each batch, its ids and its
-// [PushResult] or error, and the error is nil: use
-// [FanoutResult.FailedChannelIDs] to retry exactly what failed — nothing is
-// lost, nothing is sent twice. When ctx ends, no new batch starts; the
-// batches never sent are reported with Attempted false.
+// Every argument is checked first; a problem is a [CodeSDKParams] error, the
+// result is nil, and nothing is sent. Otherwise the result reports each
+// batch, and puts every id in exactly one of three sets:
+// [FanoutResult.SucceededChannelIDs], [FanoutResult.FailedChannelIDs] (not
+// processed: the retry list) and [FanoutResult.UncertainChannelIDs] (may
+// have been delivered). The error is nil only when every id succeeded;
+// otherwise it wraps the first failed batch's *ChannelError, and the result
+// is returned too. When ctx ends, no new batch starts; batches never sent
+// are failed, with Attempted false.
+//
+// The retry loop to copy:
+//
+//	res, err := c.PushToDevices(ctx, ids, msg, opts)
+//	for err != nil && res != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
+//		report(res.UncertainChannelIDs()) // may have been delivered: do not resend blindly
+//		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts)
+//	}
 //
 // opts are those of [Channel.PushBatchUniMsg] (TopicID files every batch
 // under the topic). The ids are not copied per batch: memory stays
-// proportional to the id list.
-func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg string, opts *PushOptions) (*FanoutResult, error) {
+// proportional to the id list. [FanoutJournal] records each batch's start
+// and outcome for recovery after a crash.
+func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg string, opts *PushOptions, fopts ...FanoutOption) (*FanoutResult, error) {
 	// Check everything once, as a one-id batch, without sending it.
 	r := newRequest(epPushBatchDevice)
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
+	fo := fanoutConfig(&r.checker, fopts)
 	r.channelIDs("channel_ids", channelIDs, 0)
 	r.push(c, msg, opts)
 	if len(r.problems) > 0 {
@@ -167,41 +299,48 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	ids := dedup(channelIDs)
 	batches := chunk(ids, MaxBatchDevices)
 	res := &FanoutResult{Batches: make([]BatchResult, len(batches))}
-	c.runBatches(batches, func(i int) {
-		b := &res.Batches[i]
-		b.ChannelIDs = batches[i]
-		if err := ctx.Err(); err != nil {
-			b.Err = ctxChannelError(err)
-			return
-		}
-		b.Attempted = true
-		b.Result, b.Err = persist(ctx, c, func() (*PushResult, error) { return c.PushBatchUniMsg(ctx, batches[i], msg, opts) })
+	for i := range batches {
+		res.Batches[i].ChannelIDs = batches[i]
+	}
+	fo.run(ctx, batches, func(i int) (*PushResult, error) {
+		res.Batches[i].Attempted = true
+		return persist(ctx, c, func() (*PushResult, error) { return c.PushBatchUniMsg(ctx, batches[i], msg, opts) })
+	}, func(i int, out *PushResult, err error) {
+		res.Batches[i].Result, res.Batches[i].Err = out, err
 	})
-	return res, nil
+	return res, res.Err()
 }
 
 // TagDevices adds any number of devices to a tag: duplicate ids are dropped
 // and the rest sent in tag/add_devices calls of at most 10 ids, with bounded
-// concurrency. The result has one entry per distinct id, in input order; its
-// RequestID is that of the first call. An id whose call failed has OK false
-// and its Err set (a *ChannelError; the context's error for calls never
-// made because ctx ended). The error is non-nil only when the arguments
-// were refused before anything was sent.
-func (c *Channel) TagDevices(ctx context.Context, tag string, channelIDs []string) (*DeviceResults, error) {
-	return c.tagFanout(ctx, epTagAddDevices, tag, channelIDs)
+// concurrency. The result has one entry per distinct id, in input order,
+// and every id is in exactly one of [DeviceResults.SucceededChannelIDs],
+// [DeviceResults.FailedChannelIDs] (not processed: safe to send again) and
+// [DeviceResults.UncertainChannelIDs], as for [Channel.PushToDevices]. An id
+// whose call failed has OK false and its Err set (a *ChannelError). Its
+// RequestID is that of the first call.
+//
+// The error is nil only when every call succeeded (an id the service
+// answered with result 1 — see [DeviceResults.RejectedChannelIDs] — still
+// succeeded); otherwise it wraps the first failed call's *ChannelError, and
+// the result is returned too. Arguments refused before sending give a
+// [CodeSDKParams] error and a nil result.
+func (c *Channel) TagDevices(ctx context.Context, tag string, channelIDs []string, fopts ...FanoutOption) (*DeviceResults, error) {
+	return c.tagFanout(ctx, epTagAddDevices, tag, channelIDs, fopts)
 }
 
 // UntagDevices removes any number of devices from a tag, as [Channel.TagDevices]
 // adds them, in tag/del_devices calls of at most 10 ids.
-func (c *Channel) UntagDevices(ctx context.Context, tag string, channelIDs []string) (*DeviceResults, error) {
-	return c.tagFanout(ctx, epTagDelDevices, tag, channelIDs)
+func (c *Channel) UntagDevices(ctx context.Context, tag string, channelIDs []string, fopts ...FanoutOption) (*DeviceResults, error) {
+	return c.tagFanout(ctx, epTagDelDevices, tag, channelIDs, fopts)
 }
 
-func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, channelIDs []string) (*DeviceResults, error) {
+func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, channelIDs []string, fopts []FanoutOption) (*DeviceResults, error) {
 	r := newRequest(ep)
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
+	fo := fanoutConfig(&r.checker, fopts)
 	r.tag("tag", tag, true)
 	r.channelIDs("channel_ids", channelIDs, 0)
 	if len(r.problems) > 0 {
@@ -210,28 +349,48 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 	ids := dedup(channelIDs)
 	batches := chunk(ids, MaxTagDevices)
 	out := &DeviceResults{Devices: make([]DeviceResult, len(ids))}
+	for i, id := range ids {
+		out.Devices[i].ChannelID = id
+	}
 	var firstRID atomic.Int64
-	c.runBatches(batches, func(i int) {
+	fo.run(ctx, batches, func(i int) (*PushResult, error) {
 		batch := batches[i]
 		dst := out.Devices[i*MaxTagDevices : i*MaxTagDevices+len(batch)]
-		if err := ctx.Err(); err != nil {
-			fill(dst, batch, ctxChannelError(err))
-			return
-		}
 		res, err := persist(ctx, c, func() (*DeviceResults, error) { return c.tagDevices(ctx, ep, tag, batch) })
 		if err != nil {
-			fill(dst, batch, err)
-			return
+			return nil, err
 		}
 		if i == 0 {
 			firstRID.Store(res.RequestID)
 		}
 		if err := mergeDevices(dst, batch, res.Devices); err != nil {
-			fill(dst, batch, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: res.RequestID, HTTPStatus: 200, Err: err})
+			return nil, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: res.RequestID, HTTPStatus: 200, Err: err}
+		}
+		return nil, nil
+	}, func(i int, _ *PushResult, err error) {
+		if err != nil {
+			batch := batches[i]
+			fill(out.Devices[i*MaxTagDevices:i*MaxTagDevices+len(batch)], batch, err)
 		}
 	})
 	out.RequestID = firstRID.Load()
-	return out, nil
+	return out, out.err()
+}
+
+// fanoutConfig applies the fan-out options; a bad one is a problem of the
+// call.
+func fanoutConfig(chk *checker, fopts []FanoutOption) *fanoutOptions {
+	fo := &fanoutOptions{concurrency: DefaultFanoutConcurrency}
+	for i, opt := range fopts {
+		if opt == nil {
+			chk.add("FanoutOption", "option "+strconv.Itoa(i)+" is nil")
+			continue
+		}
+		if err := opt(fo); err != nil {
+			chk.add("FanoutOption", err.Error())
+		}
+	}
+	return fo
 }
 
 // maxRequeues bounds how often a fan-out sends a batch again that the
@@ -285,53 +444,85 @@ func mergeDevices(dst []DeviceResult, ids []string, got []DeviceResult) error {
 	return nil
 }
 
-// runBatches runs call(i) for every batch on up to the Channel's fan-out
-// concurrency goroutines, and reports progress. Every batch is visited, so
-// that the ones skipped after ctx ended are reported too.
-func (c *Channel) runBatches(batches [][]string, call func(i int)) {
-	n := len(batches)
+// run sends every batch with send on up to fo.concurrency goroutines and
+// hands each outcome to done. Around each send it journals the batch's
+// start and outcome, and reports progress. A batch is not sent when ctx has
+// ended or the journal failed: done gets a not-attempted error for it.
+func (fo *fanoutOptions) run(ctx context.Context, batches [][]string, send func(i int) (*PushResult, error), done func(i int, res *PushResult, err error)) {
 	total := 0
 	for _, b := range batches {
 		total += len(b)
 	}
-	var mu sync.Mutex
-	done := 0
-	run := func(i int) {
-		call(i)
-		if c.progress != nil {
+	var (
+		mu     sync.Mutex // serialises journal and progress calls
+		ended  int
+		halted error // the journal's first failure
+	)
+	// record journals a start or an outcome. After the journal failed once,
+	// no batch starts; outcomes of the batches under way are still offered
+	// to it.
+	record := func(rec BatchRecord) error {
+		if fo.journal == nil {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if halted != nil && rec.State == BatchStarted {
+			return halted
+		}
+		if err := fo.journal(rec); err != nil {
+			if halted == nil {
+				halted = fmt.Errorf("journal: %w", err)
+			}
+			return halted
+		}
+		return nil
+	}
+	one := func(i int) {
+		var (
+			res *PushResult
+			err error
+		)
+		switch cerr := ctx.Err(); {
+		case cerr != nil:
+			err = notAttempted(cerr)
+		default:
+			if jerr := record(BatchRecord{Batch: i, ChannelIDs: batches[i], State: BatchStarted}); jerr != nil {
+				err = notAttempted(jerr)
+				break
+			}
+			res, err = send(i)
+			_ = record(BatchRecord{Batch: i, ChannelIDs: batches[i], State: stateOf(err), Result: res, Err: err})
+		}
+		done(i, res, err)
+		if fo.progress != nil {
 			mu.Lock()
-			done += len(batches[i])
-			c.progress(done, total)
+			ended += len(batches[i])
+			fo.progress(ended, total)
 			mu.Unlock()
 		}
 	}
-	workers := min(c.fanout, n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			run(i)
-		}
-		return
-	}
+	n := len(batches)
+	workers := min(fo.concurrency, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				run(i)
+				one(i)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
 
-func ctxChannelError(err error) *ChannelError {
-	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": not attempted", Err: err}
+// notAttempted is the error of a batch that was never sent.
+func notAttempted(cause error) *ChannelError {
+	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": not attempted", Err: cause}
 }
 
 // dedup returns ids without repeats, in order of first appearance. It

@@ -71,40 +71,54 @@ func TestPushToDevicesReportsFailedBatchesExactly(t *testing.T) {
 	srv.FailNext("push/batch_device", 2, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
 	srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502})
 	res, err := c.PushToDevices(context.Background(), ids, "hello", nil)
-	require.NoError(t, err)
+	require.Error(t, err, "a partial failure is an error")
+	require.NotNil(t, res, "with the result")
 	require.Len(t, res.Batches, 7)
-	var want, good []string
-	failedBatches := 0
+	var failed, uncertain, good []string
 	for _, b := range res.Batches {
-		if b.Err != nil {
-			failedBatches++
-			want = append(want, b.ChannelIDs...)
+		switch b.State() {
+		case pushsdk.BatchFailed:
+			failed = append(failed, b.ChannelIDs...)
 			assert.Nil(t, b.Result)
-		} else {
+		case pushsdk.BatchUncertain:
+			uncertain = append(uncertain, b.ChannelIDs...)
+		default:
 			good = append(good, b.ChannelIDs...)
 		}
 	}
-	assert.Equal(t, 3, failedBatches)
-	assert.True(t, slices.Equal(want, res.FailedChannelIDs()), "the failed ids are exactly those of the failed batches")
-	assert.Len(t, res.FailedChannelIDs(), 30000)
-	assert.Len(t, res.UncertainChannelIDs(), 10000, "only the 502 batch may have been processed")
-	assert.Error(t, res.Err())
-	assert.Contains(t, res.Err().Error(), "30000 ids in 3 of 7 batches failed")
-	for _, id := range []string{want[0], want[len(want)-1]} {
+	assert.True(t, slices.Equal(failed, res.FailedChannelIDs()), "the failed ids are exactly those of the refused batches")
+	assert.Len(t, res.FailedChannelIDs(), 20000, "two batches got 30602: not processed")
+	assert.True(t, slices.Equal(uncertain, res.UncertainChannelIDs()))
+	assert.Len(t, res.UncertainChannelIDs(), 10000, "the 502 batch may have been processed")
+	assert.Len(t, res.SucceededChannelIDs(), 35000)
+	assert.Contains(t, err.Error(), "30000 of 65000 ids not done: 20000 failed (safe to send again), 10000 uncertain")
+	var ce *pushsdk.ChannelError
+	require.ErrorAs(t, err, &ce, "the first failed batch's error")
+	assert.Equal(t, pushsdk.CodeInvalidParams, ce.Code)
+	for _, id := range []string{failed[0], failed[len(failed)-1], uncertain[0]} {
 		assert.Equal(t, 0, srv.DeliveryCount(id))
 	}
 	for _, id := range []string{good[0], good[len(good)-1]} {
 		assert.Equal(t, 1, srv.DeliveryCount(id))
 	}
 
-	// Retrying exactly what failed completes the job, once per id.
+	// Retrying exactly what failed delivers every other id once; the
+	// uncertain ones are left alone (here the gateway refused them before
+	// the service saw them, which the client cannot know).
 	again, err := c.PushToDevices(context.Background(), res.FailedChannelIDs(), "hello", nil)
 	require.NoError(t, err)
 	assert.Empty(t, again.FailedChannelIDs())
-	for _, id := range ids[:10] {
-		assert.Equal(t, 1, srv.DeliveryCount(id))
+	isUncertain := map[string]bool{}
+	for _, id := range uncertain {
+		isUncertain[id] = true
 	}
-	assert.Equal(t, 1, srv.DeliveryCount(want[len(want)-1]))
+	for _, id := range ids {
+		want := 1
+		if isUncertain[id] {
+			want = 0
+		}
+		require.Equal(t, want, srv.DeliveryCount(id), id)
+	}
 }
 
 func TestPushToDevicesUncertainAfterProcessing(t *testing.T) {
@@ -113,8 +127,8 @@ func TestPushToDevicesUncertainAfterProcessing(t *testing.T) {
 	srv.FailNext("push/batch_device", 1, pushtest.Fault{Drop: true, AfterProcessing: true})
 	ids := makeIDs(3, 5000000000000000000)
 	res, err := c.PushToDevices(context.Background(), ids, "m", nil)
-	require.NoError(t, err)
-	assert.Equal(t, ids, res.FailedChannelIDs())
+	require.Error(t, err)
+	assert.Empty(t, res.FailedChannelIDs(), "the retry list never holds an id that may have been delivered")
 	assert.Equal(t, ids, res.UncertainChannelIDs(), "the connection broke after the request was sent")
 	assert.Equal(t, 1, srv.DeliveryCount(ids[0]), "processed once; the SDK did not retry it")
 	assert.Len(t, srv.RequestsTo("push/batch_device"), 1)
@@ -134,23 +148,26 @@ func TestPushToDevicesStopsOnCancel(t *testing.T) {
 		once.Do(func() { time.AfterFunc(50*time.Millisecond, cancel) })
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	c, err := srv.NewChannel(pushsdk.WithFanoutConcurrency(1), pushsdk.WithHTTPClient(hc))
+	c, err := srv.NewChannel(pushsdk.WithHTTPClient(hc))
 	require.NoError(t, err)
 	ids := makeIDs(45000, 2000000000000000000)
-	res, err := c.PushToDevices(ctx, ids, "m", nil)
-	require.NoError(t, err)
+	res, err := c.PushToDevices(ctx, ids, "m", nil, pushsdk.FanoutConcurrency(1))
+	require.ErrorIs(t, err, context.Canceled)
 	require.Len(t, res.Batches, 5)
 	assert.True(t, res.Batches[0].Attempted)
 	assert.ErrorIs(t, res.Batches[0].Err, context.Canceled, "the call under way ends with ctx")
+	assert.Equal(t, pushsdk.BatchUncertain, res.Batches[0].State(), "it was on the wire when ctx ended")
 	for _, b := range res.Batches[1:] {
 		assert.False(t, b.Attempted)
 		assert.ErrorIs(t, b.Err, context.Canceled)
+		assert.Equal(t, pushsdk.BatchFailed, b.State())
 	}
 	notAttempted := res.NotAttemptedChannelIDs()
 	require.Len(t, notAttempted, 35000)
 	assert.Equal(t, ids[10000], notAttempted[0])
 	assert.Equal(t, ids[44999], notAttempted[34999])
-	assert.Len(t, res.FailedChannelIDs(), 45000)
+	assert.Equal(t, notAttempted, res.FailedChannelIDs(), "never sent: failed, safe to send again")
+	assert.Equal(t, ids[:10000], res.UncertainChannelIDs())
 	assert.LessOrEqual(t, len(srv.RequestsTo("push/batch_device")), 1)
 	assert.Equal(t, 0, srv.DeliveryCount(ids[20000]))
 }
@@ -172,8 +189,14 @@ func TestFanoutValidation(t *testing.T) {
 	_, err = c.UntagDevices(context.Background(), "t", []string{"a"})
 	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
 	assert.Empty(t, f.requests(), "nothing was sent")
-	_, err = pushsdk.NewChannel("k", "s", pushsdk.WithFanoutConcurrency(0))
-	assert.Equal(t, pushsdk.CodeSDKInit, pushsdk.ErrorCode(err))
+	res, err := c.PushToDevices(context.Background(), makeIDs(3, 1), "m", nil, pushsdk.FanoutConcurrency(0))
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	assert.Nil(t, res)
+	_, err = c.TagDevices(context.Background(), "t", makeIDs(3, 1), nil)
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err), "a nil option")
+	_, err = c.TagDevices(context.Background(), "t", makeIDs(3, 1), pushsdk.FanoutJournal(nil))
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	assert.Empty(t, f.requests(), "nothing was sent")
 }
 
 func TestTagDevicesInInputOrder(t *testing.T) {
@@ -200,20 +223,28 @@ func TestTagDevicesInInputOrder(t *testing.T) {
 	assert.Len(t, members, 35)
 	assert.Len(t, srv.RequestsTo("tag/add_devices"), 1+4)
 
+	assert.Equal(t, []string{"7"}, res.RejectedChannelIDs(), "result 1: the call succeeded, the id was not added")
+	assert.Len(t, res.SucceededChannelIDs(), 35)
+
 	removed, err := c.UntagDevices(bg, "big", append(ids[:20:20], "99"))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"99"}, removed.Failed())
+	assert.Equal(t, []string{"99"}, removed.RejectedChannelIDs())
+	assert.Empty(t, removed.FailedChannelIDs())
 	members, _ = srv.DefaultApp().TagMembers("big")
 	assert.Len(t, members, 15)
 
-	// A tag that does not exist: every id carries the error, none is OK.
+	// A tag that does not exist: every call fails (30611, not processed),
+	// every id carries the error, none is OK, and the error says so.
 	missing, err := c.TagDevices(bg, "nope", ids[:12])
-	require.NoError(t, err)
+	require.Error(t, err)
+	assert.True(t, pushsdk.IsNotFound(err))
 	for _, d := range missing.Devices {
 		assert.False(t, d.OK)
 		assert.True(t, pushsdk.IsNotFound(d.Err))
 	}
-	assert.Len(t, missing.Failed(), 12)
+	assert.Equal(t, ids[:12], missing.FailedChannelIDs())
+	assert.Empty(t, missing.UncertainChannelIDs())
+	assert.Empty(t, missing.RejectedChannelIDs())
 }
 
 // TestFanoutUnderRateLimit runs fan-outs against an emulator that answers
@@ -231,7 +262,8 @@ func TestFanoutUnderRateLimit(t *testing.T) {
 	ids := makeIDs(400, 7000000000000000000)
 	res, err := c.TagDevices(bg, "limited", ids)
 	require.NoError(t, err)
-	assert.Empty(t, res.Failed(), "every id added")
+	assert.Empty(t, res.FailedChannelIDs(), "every id added")
+	assert.Empty(t, res.RejectedChannelIDs())
 	members, _ := srv.DefaultApp().TagMembers("limited")
 	assert.Len(t, members, 400)
 
@@ -287,9 +319,10 @@ func TestFanoutProgress(t *testing.T) {
 	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
 	t.Cleanup(srv.Close)
 	var calls [][2]int
-	c, err := srv.NewChannel(pushsdk.WithFanoutProgress(func(done, total int) { calls = append(calls, [2]int{done, total}) }))
+	c, err := srv.NewChannel()
 	require.NoError(t, err)
-	_, err = c.PushToDevices(context.Background(), makeIDs(25000, 1), "m", nil)
+	_, err = c.PushToDevices(context.Background(), makeIDs(25000, 1), "m", nil,
+		pushsdk.FanoutProgress(func(done, total int) { calls = append(calls, [2]int{done, total}) }))
 	require.NoError(t, err)
 	require.Len(t, calls, 3)
 	for i, call := range calls {

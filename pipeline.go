@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,7 +43,7 @@ func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T
 	ep := &endpoints[r.ep]
 	for attempt := 1; ; attempt++ {
 		res := PT(new(T))
-		ce, dialFailed := c.attempt(ctx, r, attempt, res)
+		ce := c.attempt(ctx, r, attempt, res)
 		if ce == nil {
 			c.limit.succeeded()
 			return (*T)(res), nil
@@ -45,7 +51,7 @@ func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T
 		if ce.Code == CodeTooFrequent {
 			c.limit.throttled()
 		}
-		if attempt > c.retry.MaxRetries || !retryable(ep, ce, dialFailed) || ctx.Err() != nil {
+		if attempt > c.retry.MaxRetries || !retryable(ep, ce) || ctx.Err() != nil {
 			return nil, ce
 		}
 		wait := c.retry.delay(attempt)
@@ -58,7 +64,7 @@ func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T
 			case <-ctx.Done():
 				t.Stop()
 				return nil, &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], RequestID: ce.RequestID,
-					Err: &ctxError{ctx: ctx.Err(), last: ce}, connected: ce.MaybeProcessed()}
+					Err: &ctxError{ctx: ctx.Err(), last: ce}, sent: ce.MaybeProcessed()}
 			case <-t.C:
 			}
 		}
@@ -68,14 +74,18 @@ func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T
 // retryable decides which failures are retried. Query endpoints are
 // retried on transport failures, HTTP 5xx, 30600 and 30699. Pushes and
 // mutations are retried only when the service provably did not process the
-// request: the connection could not be made (nothing was written), or the
-// service answered 30699 (refused for rate).
-func retryable(ep *endpoint, ce *ChannelError, dialFailed bool) bool {
+// request: no byte of it can have reached the service (the connection, its
+// TLS handshake or its proxy tunnel could not be set up), or the service
+// answered 30699 (refused for rate). A certificate the SDK does not trust
+// is not retried: it will not change.
+func retryable(ep *endpoint, ce *ChannelError) bool {
 	switch {
 	case ce.Code == CodeTooFrequent:
 		return true
+	case ce.Code == CodeSDKRunning && isCertError(ce.Err):
+		return false
 	case !ep.query:
-		return ce.Code == CodeSDKRunning && dialFailed
+		return ce.Code == CodeSDKRunning && !ce.sent
 	case ce.Code == CodeSDKRunning, ce.Code == CodeInternalError:
 		return true
 	case ce.HTTPStatus >= 500:
@@ -84,27 +94,39 @@ func retryable(ep *endpoint, ce *ChannelError, dialFailed bool) bool {
 	return false
 }
 
-// attempt makes one signed HTTP exchange and decodes it into res.
-func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDecoder) (ce *ChannelError, dialFailed bool) {
+// attempt makes one signed HTTP exchange and decodes it into res. The
+// exchange as a whole — connecting, sending, waiting for and reading the
+// answer — is bounded by the Channel's timeout, whatever client it goes
+// through and whatever the answer is.
+func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDecoder) *ChannelError {
 	if err := c.limit.wait(ctx); err != nil {
 		// The limiter refuses at once when ctx would expire before a token.
 		cerr := ctx.Err()
 		if cerr == nil {
 			cerr = context.DeadlineExceeded
 		}
-		return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], Err: &ctxError{ctx: cerr, last: err}}, false
+		return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], Err: &ctxError{ctx: cerr, last: err}}
 	}
 	start := time.Now()
 	creds := c.creds.Load()
 	body, signed := c.encode(r, creds, c.now().Unix())
+
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	// gotConn records whether a connection was handed to the request: before
+	// that, not one byte of the request can have reached the service.
+	var gotConn atomic.Bool
+	if c.traced {
+		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }})
+	}
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, "", bytes.NewReader(body))
+	if err != nil {
+		ce := &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
+		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
+		return ce
+	}
 	// The endpoint's URL was parsed once, at construction; each request
 	// gets its own copy of it.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
-	if err != nil {
-		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
-		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
-		return ce, false
-	}
 	u := *c.parsedURLs[r.ep]
 	req.URL, req.Host = &u, u.Host
 	req.Header["Content-Type"] = contentTypeForm
@@ -112,11 +134,23 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 
 	resp, err := c.client.Do(req)
 	if err != nil {
-		dialFailed := isDialError(err)
-		ce = transportError(ctx, err, 0)
-		ce.connected = !dialFailed
+		ce := c.transportError(ctx, actx, err, 0)
+		ce.sent = !(notSent(err) || c.traced && !gotConn.Load())
 		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
-		return ce, dialFailed
+		return ce
+	}
+	// A body whose reading outlives the attempt is closed under it.
+	stop := context.AfterFunc(actx, func() { resp.Body.Close() })
+	defer stop()
+	if resp.StatusCode < 200 {
+		// 101 Switching Protocols (other 1xx are skipped by net/http): the
+		// connection is no longer HTTP; nothing more will come that the SDK
+		// could read.
+		resp.Body.Close()
+		ce := &ChannelError{Code: CodeBadError, Msg: sdkCodeText[CodeBadError], HTTPStatus: resp.StatusCode,
+			Err: fmt.Errorf("unexpected HTTP %d %s", resp.StatusCode, sanitize(http.StatusText(resp.StatusCode)))}
+		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
+		return ce
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -127,22 +161,34 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 	}()
 	readErr := readCapped(resp, buf)
 	resp.Body.Close()
-	if readErr != nil {
-		if errors.Is(readErr, errBodyTooLarge) {
-			ce = badBody(resp.StatusCode, readErr, nil)
-		} else {
-			ce = transportError(ctx, readErr, resp.StatusCode)
-			ce.connected = true
+	var ce *ChannelError
+	var rid int64
+	switch {
+	case readErr != nil && errors.Is(readErr, errBodyTooLarge):
+		ce = badBody(resp.StatusCode, readErr, nil)
+	case readErr != nil:
+		ce = c.transportError(ctx, actx, readErr, resp.StatusCode)
+		ce.sent = true
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		// Redirects are never followed: a signed request goes to the
+		// service it was signed for, or nowhere.
+		ce = badBody(resp.StatusCode, redirectError(resp), buf.Bytes())
+	default:
+		rid, ce = decodeEnvelope(resp.StatusCode, buf.Bytes(), r.ep, res)
+		if ce != nil && ce.Code == CodeAuthFailed {
+			ce.Err = explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
 		}
-		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
-		return ce, false
-	}
-	rid, ce := decodeEnvelope(resp.StatusCode, buf.Bytes(), r.ep, res)
-	if ce != nil && ce.Code == CodeAuthFailed {
-		ce.Err = explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
 	}
 	c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, rid)
-	return ce, false
+	return ce
+}
+
+// redirectError describes a 3xx answer that was not followed.
+func redirectError(resp *http.Response) error {
+	if loc := resp.Header.Get("Location"); loc != "" {
+		return fmt.Errorf("redirect to %s not followed", sanitize(loc))
+	}
+	return errors.New("redirect not followed")
 }
 
 // resultDecoder is the non-generic view of resultPtr.
@@ -322,8 +368,14 @@ func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (
 		return nil
 	})
 	switch {
+	case err == nil && code.set && code.v != 0 && !isServiceCode(code.v):
+		// A code the service does not use (such as 3) must not pass for one
+		// of the SDK's own codes 1–5, which say what the SDK knows.
+		ce := badBody(status, fmt.Errorf("error_code %d is not a code of the service", code.v), body)
+		ce.RequestID = rid.v
+		return 0, ce
 	case err == nil && code.set && code.v != 0:
-		text := msg.v
+		text := sanitize(msg.v)
 		if text == "" {
 			text = "service error " + strconv.FormatInt(code.v, 10)
 		}
@@ -380,14 +432,7 @@ func excerpt(b []byte) string {
 	if cut {
 		b = b[:max]
 	}
-	out := make([]byte, 0, len(b)+3)
-	for _, c := range b {
-		if c < 0x20 || c == 0x7f {
-			c = ' '
-		}
-		out = append(out, c)
-	}
-	s := string(bytes.ToValidUTF8(out, []byte("?")))
+	s := sanitize(string(b))
 	if cut {
 		s += "…"
 	}
@@ -395,23 +440,62 @@ func excerpt(b []byte) string {
 }
 
 // transportError wraps a failure to get a complete HTTP answer (code 2).
-// When ctx is done, the error also matches ctx.Err() with errors.Is.
-func transportError(ctx context.Context, err error, status int) *ChannelError {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		err = &ctxError{ctx: cerr, last: err}
+// When ctx is done, the error also matches ctx.Err() with errors.Is; when
+// only the attempt's own timeout (actx) struck, it says so.
+func (c *Channel) transportError(ctx, actx context.Context, err error, status int) *ChannelError {
+	switch {
+	case ctx.Err() != nil:
+		if cerr := ctx.Err(); !errors.Is(err, cerr) {
+			err = &ctxError{ctx: cerr, last: err}
+		}
+	case actx.Err() != nil:
+		err = &attemptTimeout{d: c.timeout, err: err}
 	}
 	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], HTTPStatus: status, Err: err}
 }
 
-// isDialError reports whether err happened while connecting, before any
-// byte of the request was written: refused, unreachable, DNS, proxy connect.
-func isDialError(err error) bool {
+// attemptTimeout is an attempt cut off by the Channel's timeout.
+type attemptTimeout struct {
+	d   time.Duration
+	err error
+}
+
+func (e *attemptTimeout) Error() string {
+	return "no complete answer within " + e.d.String() + " (WithTimeout): " + e.err.Error()
+}
+func (e *attemptTimeout) Unwrap() error { return e.err }
+func (e *attemptTimeout) Timeout() bool { return true }
+
+// notSent reports whether err can only have happened before any byte of
+// the request was written: while resolving, dialling, tunnelling through a
+// proxy, or verifying the server's certificate. It serves clients whose
+// transport does not report connections through net/http/httptrace.
+func notSent(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
 		return true
 	}
 	var dns *net.DNSError
-	return errors.As(err, &dns)
+	if errors.As(err, &dns) {
+		return true
+	}
+	if isCertError(err) {
+		return true
+	}
+	var to interface{ Timeout() bool }
+	return errors.As(err, &to) && to.Timeout() && strings.Contains(err.Error(), "TLS handshake timeout")
+}
+
+// isCertError reports whether err is a failed verification of the server's
+// certificate, which happens during the TLS handshake only.
+func isCertError(err error) bool {
+	var (
+		verr *tls.CertificateVerificationError
+		ua   x509.UnknownAuthorityError
+		he   x509.HostnameError
+		ci   x509.CertificateInvalidError
+	)
+	return errors.As(err, &verr) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
 // ctxError is a context's end, with the failure that preceded it.

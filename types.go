@@ -279,31 +279,80 @@ type TagResult struct {
 }
 
 // DeviceResult is the outcome for one channel id of a tag-device call. OK is
-// false for an id that was already in (add) or not in (remove) the tag.
+// the service's per-device result 0; it is false for an id the service
+// answered with result 1 (for instance one already in the tag when adding,
+// or not in it when removing — the service does not say why), and for an id
+// whose call failed.
 type DeviceResult struct {
 	ChannelID string
 	OK        bool
 	// Err is set only by [Channel.TagDevices] and [Channel.UntagDevices],
-	// for an id whose call failed.
+	// for an id whose call failed (a *ChannelError).
 	Err error
 }
 
 // DeviceResults is the answer of [Channel.AddDevicesToTag] and
-// [Channel.DelDevicesFromTag], one entry per id in the order of the request.
+// [Channel.DelDevicesFromTag], one entry per id in the order of the request;
+// and of [Channel.TagDevices] and [Channel.UntagDevices], one entry per
+// distinct id in input order.
 type DeviceResults struct {
 	RequestID int64
 	Devices   []DeviceResult
 }
 
-// Failed returns the channel ids whose result was not OK.
-func (r *DeviceResults) Failed() []string {
+// SucceededChannelIDs returns the ids whose call the service accepted,
+// whatever their per-device result (see RejectedChannelIDs).
+func (r *DeviceResults) SucceededChannelIDs() []string { return r.ids(BatchSucceeded) }
+
+// FailedChannelIDs returns the ids whose call was provably not processed:
+// safe to send again.
+func (r *DeviceResults) FailedChannelIDs() []string { return r.ids(BatchFailed) }
+
+// UncertainChannelIDs returns the ids whose call may have been processed
+// although it failed (see [ChannelError.MaybeProcessed]).
+func (r *DeviceResults) UncertainChannelIDs() []string { return r.ids(BatchUncertain) }
+
+// RejectedChannelIDs returns the ids whose call succeeded but which the
+// service answered with result 1: not added (already in the tag, or not a
+// device the service knows) or not removed (not in the tag).
+func (r *DeviceResults) RejectedChannelIDs() []string {
 	var out []string
 	for _, d := range r.Devices {
-		if !d.OK {
+		if d.Err == nil && !d.OK {
 			out = append(out, d.ChannelID)
 		}
 	}
 	return out
+}
+
+func (r *DeviceResults) ids(state BatchState) []string {
+	var out []string
+	for _, d := range r.Devices {
+		if stateOf(d.Err) == state {
+			out = append(out, d.ChannelID)
+		}
+	}
+	return out
+}
+
+// err is the fan-out error of the results: nil when every call succeeded.
+func (r *DeviceResults) err() error {
+	var failed, uncertain int
+	var first error
+	for _, d := range r.Devices {
+		switch stateOf(d.Err) {
+		case BatchFailed:
+			failed++
+		case BatchUncertain:
+			uncertain++
+		default:
+			continue
+		}
+		if first == nil {
+			first = d.Err
+		}
+	}
+	return fanoutError(len(r.Devices), failed, uncertain, first)
 }
 
 // DeviceNum is the answer of [Channel.QueryDeviceNumInTag].

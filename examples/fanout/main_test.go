@@ -13,8 +13,9 @@ func TestFanoutExample(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	s := out.String()
-	for _, want := range []string{"in 5 batches", ": 20000 ids failed", "20000 failed ids: 0 failed now", "received the notification 3 times",
-		"tagged 1000 devices (0 failed); the tag holds 1000", "topic launch: pushed to 50000, reached 50000", "<secret key: 32 bytes"} {
+	for _, want := range []string{"in 5 batches", ": 20000 succeeded, 20000 failed, 10000 uncertain", "sent the 20000 failed ids again: 0 failed now",
+		"10000 ids are uncertain", "received the notification twice: 0",
+		"tagged 1000 devices (0 rejected); the tag holds 1000", "topic launch: pushed to 50000, reached 50000", "<secret key: 32 bytes"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}

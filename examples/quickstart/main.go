@@ -131,7 +131,7 @@ func (t *tour) run(ctx context.Context) {
 
 	added, err := c.AddDevicesToTag(ctx, tag, t.devices[:min(2, len(t.devices))])
 	step(t, "add devices to the tag", added, err, func(r *pushsdk.DeviceResults) string {
-		return fmt.Sprintf("%d of %d added", len(r.Devices)-len(r.Failed()), len(r.Devices))
+		return fmt.Sprintf("%d of %d added", len(r.Devices)-len(r.RejectedChannelIDs()), len(r.Devices))
 	})
 
 	single, err := c.PushMsgToSingleDevice(ctx, t.devices[0], "hello, one device", nil)

@@ -1,0 +1,234 @@
+package pushsdk_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestFanoutOutcomeSets injects one fault of each kind into a fan-out of
+// eight batches: every distinct id lands in exactly one of the three sets,
+// their union is the de-duplicated input, the error is not nil, and the
+// failed set holds only ids the emulator never delivered.
+func TestFanoutOutcomeSets(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+	ids := makeIDs(75000, 4000000000000000000)
+	input := append(slices.Clone(ids), ids[:5000]...) // repeats, dropped
+	faults := []struct {
+		f    pushtest.Fault
+		want pushsdk.BatchState
+	}{
+		{pushtest.Fault{}, pushsdk.BatchSucceeded},
+		{pushtest.Fault{Code: pushsdk.CodeInvalidParams}, pushsdk.BatchFailed},
+		{pushtest.Fault{Code: pushsdk.CodeQuotaUsedUp}, pushsdk.BatchFailed},
+		{pushtest.Fault{Code: pushsdk.CodeInternalError, AfterProcessing: true}, pushsdk.BatchUncertain},
+		{pushtest.Fault{Status: 502, AfterProcessing: true}, pushsdk.BatchUncertain},
+		{pushtest.Fault{Drop: true, AfterProcessing: true}, pushsdk.BatchUncertain},
+		{pushtest.Fault{Status: 200, Body: `{"request_id":1,"response_par`, AfterProcessing: true}, pushsdk.BatchUncertain},
+		{pushtest.Fault{}, pushsdk.BatchSucceeded},
+	}
+	for _, f := range faults {
+		srv.FailNext("push/batch_device", 1, f.f)
+	}
+	res, err := c.PushToDevices(context.Background(), input, "m", nil, pushsdk.FanoutConcurrency(1))
+	require.Error(t, err)
+	require.NotNil(t, res)
+	require.Len(t, res.Batches, len(faults))
+	for i, f := range faults {
+		assert.Equal(t, f.want, res.Batches[i].State(), "batch %d", i)
+	}
+	var ce *pushsdk.ChannelError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, pushsdk.CodeInvalidParams, ce.Code, "the first failed batch's error")
+
+	ok, failed, uncertain := res.SucceededChannelIDs(), res.FailedChannelIDs(), res.UncertainChannelIDs()
+	assert.Equal(t, 15000, len(ok))
+	assert.Equal(t, 20000, len(failed))
+	assert.Equal(t, 40000, len(uncertain))
+	union := append(append(slices.Clone(ok), failed...), uncertain...)
+	slices.Sort(union)
+	assert.Equal(t, len(union), len(slices.Compact(slices.Clone(union))), "disjoint")
+	assert.True(t, slices.Equal(ids, union), "the union is the de-duplicated input") // ids are sorted
+	for _, id := range failed {
+		require.Equal(t, 0, srv.DeliveryCount(id), "a failed id was never delivered: %s", id)
+	}
+	for _, id := range uncertain {
+		require.Equal(t, 1, srv.DeliveryCount(id), "these were processed, and the SDK did not send them twice")
+	}
+	assert.Empty(t, res.NotAttemptedChannelIDs())
+	assert.Len(t, srv.RequestsTo("push/batch_device"), len(faults), "no push was retried")
+}
+
+// TestRetryLoopAsDocumented follows the retry loop of the README and of
+// PushToDevices' documentation word for word, against failures of every
+// kind: at the end every id that was not reported uncertain was delivered
+// exactly once, and none was delivered twice.
+func TestRetryLoopAsDocumented(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+	ctx := context.Background()
+	ids := makeIDs(60000, 6000000000000000000)
+	msg, opts := "hello", &pushsdk.PushOptions{TopicID: "loop"}
+	srv.FailNext("push/batch_device", 2, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502, AfterProcessing: true})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Drop: true, AfterProcessing: true})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeTooFrequent})
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInternalError})
+
+	// The loop, as documented.
+	var report []string
+	res, err := c.PushToDevices(ctx, ids, msg, opts)
+	for err != nil && res != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
+		report = append(report, res.UncertainChannelIDs()...) // may have been delivered: do not resend blindly
+		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts)
+	}
+	if res != nil {
+		report = append(report, res.UncertainChannelIDs()...)
+	}
+
+	reported := map[string]bool{}
+	for _, id := range report {
+		reported[id] = true
+	}
+	assert.NotEmpty(t, report, "some ids were uncertain")
+	for _, id := range ids {
+		n := srv.DeliveryCount(id)
+		require.LessOrEqual(t, n, 1, "id %s delivered twice", id)
+		if !reported[id] {
+			require.Equal(t, 1, n, "id %s neither delivered nor reported", id)
+		}
+	}
+}
+
+// TestFanoutJournal checks the journal hook's contract: a batch's start is
+// recorded before it is sent, its outcome after, one call at a time; a
+// start that cannot be recorded is not sent and stops the batches after
+// it; an outcome that cannot be recorded stops new batches.
+func TestFanoutJournal(t *testing.T) {
+	t.Parallel()
+	ids := makeIDs(50000, 3000000000000000000)
+
+	t.Run("order", func(t *testing.T) {
+		t.Parallel()
+		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+		srv.FailNext("push/batch_device", 1, pushtest.Fault{})
+		srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+		srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 504, AfterProcessing: true})
+		var recs []pushsdk.BatchRecord // no lock: the SDK serialises the calls (-race checks it)
+		inFlight := 0
+		journal := func(r pushsdk.BatchRecord) error {
+			sent := len(srv.RequestsTo("push/batch_device"))
+			if r.State == pushsdk.BatchStarted {
+				inFlight++
+				assert.Less(t, sent, inFlight+countDone(recs), "batch %d reached the service before its start was recorded", r.Batch)
+			} else {
+				inFlight--
+			}
+			recs = append(recs, r)
+			return nil
+		}
+		res, err := c.PushToDevices(context.Background(), ids, "m", nil, pushsdk.FanoutJournal(journal), pushsdk.FanoutConcurrency(4))
+		require.Error(t, err)
+		require.Len(t, recs, 10, "a start and an outcome for each of 5 batches")
+		starts := map[int]bool{}
+		for _, r := range recs {
+			if r.State == pushsdk.BatchStarted {
+				assert.False(t, starts[r.Batch], "one start per batch")
+				starts[r.Batch] = true
+				assert.Nil(t, r.Result)
+				continue
+			}
+			require.True(t, starts[r.Batch], "the outcome of batch %d came before its start", r.Batch)
+			b := res.Batches[r.Batch]
+			assert.Equal(t, b.State(), r.State)
+			assert.Equal(t, b.ChannelIDs, r.ChannelIDs)
+			assert.Equal(t, b.Result, r.Result)
+			assert.Equal(t, b.Err, r.Err)
+		}
+		assert.Equal(t, 0, inFlight)
+	})
+
+	t.Run("start cannot be recorded", func(t *testing.T) {
+		t.Parallel()
+		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+		disk := errors.New("disk full")
+		var n atomic.Int32
+		journal := func(r pushsdk.BatchRecord) error {
+			if r.State == pushsdk.BatchStarted && n.Add(1) == 3 {
+				return disk
+			}
+			return nil
+		}
+		res, err := c.PushToDevices(context.Background(), ids, "m", nil, pushsdk.FanoutJournal(journal), pushsdk.FanoutConcurrency(1))
+		require.ErrorIs(t, err, disk)
+		assert.Len(t, res.SucceededChannelIDs(), 20000)
+		assert.Equal(t, ids[20000:], res.FailedChannelIDs(), "the third batch and every later one were not sent")
+		assert.Equal(t, ids[20000:], res.NotAttemptedChannelIDs())
+		assert.Len(t, srv.RequestsTo("push/batch_device"), 2)
+		assert.Equal(t, 0, srv.DeliveryCount(ids[20000]))
+	})
+
+	t.Run("outcome cannot be recorded", func(t *testing.T) {
+		t.Parallel()
+		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+		disk := errors.New("disk full")
+		journal := func(r pushsdk.BatchRecord) error {
+			if r.State != pushsdk.BatchStarted && r.Batch == 1 {
+				return disk
+			}
+			return nil
+		}
+		res, err := c.PushToDevices(context.Background(), ids, "m", nil, pushsdk.FanoutJournal(journal), pushsdk.FanoutConcurrency(1))
+		require.Error(t, err)
+		assert.Equal(t, pushsdk.BatchSucceeded, res.Batches[1].State(), "the batch keeps its outcome")
+		assert.Equal(t, ids[20000:], res.NotAttemptedChannelIDs(), "no batch starts after the journal failed")
+		assert.Len(t, srv.RequestsTo("push/batch_device"), 2)
+	})
+
+	t.Run("tags", func(t *testing.T) {
+		t.Parallel()
+		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
+		_, err := c.CreateTag(context.Background(), "j")
+		require.NoError(t, err)
+		srv.FailNext("tag/add_devices", 1, pushtest.Fault{Status: http.StatusBadGateway, AfterProcessing: true})
+		var recs []pushsdk.BatchRecord
+		res, err := c.TagDevices(context.Background(), "j", ids[:25], pushsdk.FanoutConcurrency(1),
+			pushsdk.FanoutJournal(func(r pushsdk.BatchRecord) error { recs = append(recs, r); return nil }))
+		require.Error(t, err)
+		require.Len(t, recs, 6)
+		assert.Equal(t, pushsdk.BatchUncertain, recs[1].State)
+		assert.Equal(t, ids[:10], res.UncertainChannelIDs())
+		assert.Equal(t, ids[10:25], res.SucceededChannelIDs())
+		assert.Empty(t, res.FailedChannelIDs())
+		members, _ := srv.DefaultApp().TagMembers("j")
+		assert.Len(t, members, 25, "the uncertain call was processed")
+	})
+}
+
+func countDone(recs []pushsdk.BatchRecord) int {
+	n := 0
+	for _, r := range recs {
+		if r.State != pushsdk.BatchStarted {
+			n++
+		}
+	}
+	return n
+}
+
+func TestBatchStateStrings(t *testing.T) {
+	for st, want := range map[pushsdk.BatchState]string{
+		pushsdk.BatchStarted: "started", pushsdk.BatchSucceeded: "ok", pushsdk.BatchFailed: "failed",
+		pushsdk.BatchUncertain: "uncertain", 0: "BatchState(0)", 9: "BatchState(9)",
+	} {
+		assert.Equal(t, want, st.String())
+	}
+}

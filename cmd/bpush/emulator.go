@@ -70,6 +70,7 @@ URL and keys on start and logs each request in one line on stderr.`,
 			if err != nil {
 				return fail(err)
 			}
+			a.serves = true
 			app := emu.DefaultApp()
 			url := "http://" + l.Addr().String()
 			fmt.Fprintf(a.stdout, "pushtest emulator listening on %s\n  apikey:    %s\n  secretkey: %s\n  platform:  %s\n",

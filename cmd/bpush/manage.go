@@ -1,9 +1,10 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,8 @@ type (
 	}
 	deviceJSON struct {
 		ChannelID string `json:"channel_id"`
-		Result    int    `json:"result"`
+		Result    int    `json:"result"` // the service's 0 or 1; -1 when the call failed
+		Outcome   string `json:"outcome"`
 		ErrorCode int    `json:"error_code,omitempty"`
 		ErrorMsg  string `json:"error_msg,omitempty"`
 	}
@@ -81,16 +83,33 @@ func (a *app) statusCommand() *cobra.Command {
 					RequestID int64        `json:"request_id"`
 					TotalNum  int64        `json:"total_num"`
 					Result    []statusJSON `json:"result"`
-				}{RequestID: res.RequestID, TotalNum: res.TotalNum, Result: []statusJSON{}}
+					Missing   []string     `json:"missing"`
+				}{RequestID: res.RequestID, TotalNum: res.TotalNum, Result: []statusJSON{}, Missing: []string{}}
+				returned := map[string]bool{}
 				for _, m := range res.Messages {
 					out.Result = append(out.Result, statusJSON{m.MsgID, int(m.Status), unixOrZero(m.SendTime), m.Success})
+					returned[m.MsgID] = true
 				}
-				return a.emit(out, func(w io.Writer) {
+				for _, id := range args {
+					if !returned[id] && !slices.Contains(out.Missing, id) {
+						out.Missing = append(out.Missing, id)
+					}
+				}
+				if err := a.emit(out, func(w io.Writer) {
 					fmt.Fprintln(w, "MSG_ID\tSTATUS\tSEND_TIME\tREACHED")
 					for _, m := range res.Messages {
 						fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", m.MsgID, m.Status, when(m.SendTime), m.Success)
 					}
-				})
+					for _, id := range out.Missing {
+						fmt.Fprintf(w, "%s\tnot returned by the service (unknown msg id?)\t-\t-\n", id)
+					}
+				}); err != nil {
+					return fail(err)
+				}
+				if len(out.Missing) > 0 {
+					return failf("the service returned no status for %d of %d msg ids: %s", len(out.Missing), len(args), strings.Join(out.Missing, ", "))
+				}
+				return nil
 			})
 		},
 	}
@@ -219,76 +238,106 @@ func okText(ok bool) string {
 }
 
 func (a *app) tagDevicesCommand(verb string) *cobra.Command {
-	var idsFile string
+	var (
+		idsFile string
+		ff      fanoutFlags
+	)
 	path := map[string]string{"add": "tag/add_devices", "remove": "tag/del_devices"}[verb]
+	done := map[string]string{"add": "added", "remove": "removed"}[verb]
 	cmd := &cobra.Command{
 		Use:   verb + " NAME CHANNEL_ID…|-",
 		Short: strings.ToUpper(verb[:1]) + verb[1:] + " devices of a tag, any number (" + path + ", 10 ids a call)",
+		Long: strings.ToUpper(verb[:1]) + verb[1:] + ` devices of a tag: ids from arguments, from stdin (-) or from --ids-file,
+any number of them, 10 per call. Each id is reported: ` + done + `; not ` + done + ` — the service
+answered result 1 for it and gives no reason; failed — its call was not
+processed, safe to run again (--failed-file); or uncertain — its call failed
+after it may have reached the service (--uncertain-file). Exit status 1 when
+any call failed or is uncertain.`,
 		Example: "  bpush tags " + verb + " vip 3973380163216521844 3973380163216521843\n" +
-			"  bpush tags " + verb + " vip - < ids.txt",
+			"  bpush tags " + verb + " vip - < ids.txt --failed-file retry.txt",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ids, err := a.readIDs(args[1:], idsFile)
 			if err != nil {
 				return err
 			}
-			c, err := a.channel(a.progress(verb + "ing")...)
+			c, err := a.channel()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			var res *pushsdk.DeviceResults
-			if verb == "add" {
-				res, err = c.TagDevices(ctx, args[0], ids)
-			} else {
-				res, err = c.UntagDevices(ctx, args[0], ids)
-			}
+			run, err := a.newFanoutRun(&ff, "tags "+verb, ids, pushsdk.MaxTagDevices, nil)
 			if err != nil {
-				return fail(err)
+				return err
+			}
+			var res *pushsdk.DeviceResults
+			sendErr := run.send(func(ctx context.Context, ids []string, fopts ...pushsdk.FanoutOption) error {
+				var err error
+				if verb == "add" {
+					res, err = c.TagDevices(ctx, args[0], ids, fopts...)
+				} else {
+					res, err = c.UntagDevices(ctx, args[0], ids, fopts...)
+				}
+				return err
+			})
+			ok, failed, uncertain, ferr := run.finish()
+			if sendErr != nil {
+				return sendErr
 			}
 			out := struct {
 				RequestID int64        `json:"request_id"`
 				Result    []deviceJSON `json:"result"`
-			}{RequestID: res.RequestID, Result: []deviceJSON{}}
-			var firstErr error
-			for _, d := range res.Devices {
-				dj := deviceJSON{ChannelID: d.ChannelID}
-				if !d.OK {
+				Succeeded int          `json:"succeeded"`
+				Rejected  int          `json:"rejected"`
+				Failed    int          `json:"failed"`
+				Uncertain int          `json:"uncertain"`
+			}{Result: []deviceJSON{}, Succeeded: ok, Failed: failed, Uncertain: uncertain}
+			rows := make([][2]string, 0, len(run.ids))
+			for i, id := range run.ids {
+				b := run.batches[i/run.size]
+				dj := deviceJSON{ChannelID: id, Outcome: outcomeOf(b.state), ErrorCode: b.rec.ErrorCode, ErrorMsg: b.rec.ErrorMsg}
+				result := ""
+				switch {
+				case b.state == pushsdk.BatchSucceeded && res != nil && i < len(res.Devices) && res.Devices[i].ChannelID == id && res.Devices[i].OK:
+					result = done
+				case b.state == pushsdk.BatchSucceeded:
 					dj.Result = 1
-				}
-				var ce *pushsdk.ChannelError
-				if errors.As(d.Err, &ce) {
-					dj.ErrorCode, dj.ErrorMsg = ce.Code, ce.Msg
-					if firstErr == nil {
-						firstErr = d.Err
+					out.Rejected++
+					result = "not " + done + " (service result 1)"
+				default:
+					dj.Result = -1
+					result = dj.Outcome
+					if b.rec.ErrorCode != 0 {
+						result += fmt.Sprintf(": error %d: %s", b.rec.ErrorCode, b.rec.ErrorMsg)
+					} else if b.rec.ErrorMsg != "" {
+						result += ": " + b.rec.ErrorMsg
 					}
 				}
+				if res != nil && i == 0 {
+					out.RequestID = res.RequestID
+				}
 				out.Result = append(out.Result, dj)
+				rows = append(rows, [2]string{id, result})
 			}
 			if err := a.emit(out, func(w io.Writer) {
 				fmt.Fprintln(w, "CHANNEL_ID\tRESULT")
-				for _, d := range res.Devices {
-					result := okText(d.OK)
-					if d.Err != nil {
-						result = "error: " + d.Err.Error()
-					} else if !d.OK && verb == "add" {
-						result = "failed (already in the tag)"
-					} else if !d.OK {
-						result = "failed (not in the tag)"
-					}
-					fmt.Fprintf(w, "%s\t%s\n", d.ChannelID, result)
+				for _, r := range rows {
+					fmt.Fprintf(w, "%s\t%s\n", r[0], r[1])
 				}
 			}); err != nil {
 				return fail(err)
 			}
-			if firstErr != nil {
-				return fail(firstErr)
+			if !a.jsonOut {
+				fmt.Fprintf(a.stdout, "%d ids: %d %s, %d not %s (service result 1), %d failed, %d uncertain\n",
+					len(run.ids), ok-out.Rejected, done, out.Rejected, done, failed, uncertain)
 			}
-			return nil
+			if ferr != nil {
+				return fail(ferr)
+			}
+			return run.result(failed, uncertain)
 		},
 	}
 	cmd.Flags().StringVar(&idsFile, "ids-file", "", "read channel ids from this file, one per line")
+	ff.register(cmd, false)
 	return cmd
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -115,17 +114,11 @@ func (p *pushFlags) message(a *app) (string, *pushsdk.PushOptions, error) {
 	case p.msg != "":
 		msg = p.msg
 	case p.msgFile != "":
-		var data []byte
-		var err error
-		if p.msgFile == "-" {
-			data, err = io.ReadAll(a.stdin)
-		} else {
-			data, err = os.ReadFile(p.msgFile)
-		}
+		m, err := a.readMessage(p.msgFile)
 		if err != nil {
 			return "", nil, err
 		}
-		msg = strings.TrimRight(string(data), "\r\n")
+		msg = m
 	case p.android():
 		n := pushsdk.AndroidNotification{Title: p.title, Description: p.description, BuilderID: p.builderID,
 			Style: pushsdk.NotificationStyle(p.style), URL: p.url, PkgContent: p.pkgContent}
@@ -285,7 +278,10 @@ func (a *app) pushTagCommand() *cobra.Command {
 
 // batchJSON is one batch of a fan-out, with the service's field names.
 type batchJSON struct {
+	Batch     int    `json:"batch"`
 	Devices   int    `json:"device_num"`
+	Outcome   string `json:"outcome"`
+	Earlier   bool   `json:"earlier_run,omitempty"`
 	RequestID int64  `json:"request_id,omitempty"`
 	MsgID     string `json:"msg_id,omitempty"`
 	SendTime  int64  `json:"send_time,omitempty"`
@@ -293,21 +289,48 @@ type batchJSON struct {
 	ErrorMsg  string `json:"error_msg,omitempty"`
 }
 
+// fanoutJSON is the --json output of a fan-out command.
+type fanoutJSON struct {
+	Batches   []batchJSON `json:"batches"`
+	IDs       int         `json:"device_num"`
+	Succeeded int         `json:"succeeded"`
+	Failed    int         `json:"failed"`
+	Uncertain int         `json:"uncertain"`
+}
+
 func (a *app) pushBatchCommand() *cobra.Command {
 	var (
-		p          pushFlags
-		idsFile    string
-		failedFile string
+		p       pushFlags
+		idsFile string
+		ff      fanoutFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "batch [CHANNEL_ID…|-]",
 		Short: "Push to a list of devices of any length (push/batch_device, 10 000 ids a call)",
 		Long: `Push to any number of devices: ids from arguments, from stdin (-) or from
---ids-file, one per line. Duplicates are dropped; the ids go out in calls of
-10 000, four at a time, each retried when that is safe. The ids of failed
-calls can be written to --failed-file, to push to exactly them again.`,
+--ids-file, one per line. Duplicates are dropped; the ids go out in batches of
+10 000, four calls at a time, each retried when that is safe.
+
+Every id ends in one of three sets: ok; failed — provably not processed, safe
+to send again (--failed-file); uncertain — the request may have reached the
+service although the call failed (--uncertain-file): sending those again may
+deliver twice. Both files are replaced when the run ends, also on SIGINT or
+SIGTERM, and removed when it starts.
+
+--journal records each batch's start and outcome, synced to disk, so that a
+run killed at any point can be resumed: run the same command with the same
+--journal. Batches done are skipped, failed ones sent again, and batches
+whose outcome is unknown (started, never answered) are reported as
+uncertain, not sent again unless --resend-uncertain is given.
+
+The first SIGINT or SIGTERM starts no new batch and waits for those under way;
+a second one abandons them (they are reported uncertain). Exit status: 0 when
+every id is ok, 1 when any failed or is uncertain, 2 on a usage error,
+130/143 when ended by SIGINT/SIGTERM.`,
 		Example: "  bpush push batch 3973380163216521844 3973380163216521843 --msg hi --topic news\n" +
-			"  cut -f1 devices.tsv | bpush push batch - --title Sale --description \"50% off\" --failed-file retry.txt",
+			"  cut -f1 devices.tsv | bpush push batch - --title Sale --description \"50% off\" \\\n" +
+			"      --journal sale.journal --failed-file retry.txt --uncertain-file check.txt\n" +
+			"  bpush push batch --ids-file retry.txt --title Sale --description \"50% off\" --failed-file retry2.txt",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, opts, err := p.message(a)
 			if err != nil {
@@ -317,62 +340,63 @@ calls can be written to --failed-file, to push to exactly them again.`,
 			if err != nil {
 				return err
 			}
-			c, err := a.channel(a.progress("pushing")...)
+			c, err := a.channel()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			res, err := c.PushToDevices(ctx, ids, msg, opts)
+			job := struct {
+				Host, APIKey string
+				DeviceType   pushsdk.DeviceType
+				Msg          string
+				Opts         *pushsdk.PushOptions
+			}{c.BaseURL(), c.APIKey(), c.DeviceType(), msg, opts}
+			run, err := a.newFanoutRun(&ff, "push batch", ids, pushsdk.MaxBatchDevices, job)
 			if err != nil {
-				return fail(err)
+				return err
 			}
-			failed := res.FailedChannelIDs()
-			if failedFile != "" && len(failed) > 0 {
-				if err := os.WriteFile(failedFile, []byte(strings.Join(failed, "\n")+"\n"), 0o644); err != nil {
-					return fail(err)
-				}
+			sendErr := run.send(func(ctx context.Context, ids []string, fopts ...pushsdk.FanoutOption) error {
+				_, err := c.PushToDevices(ctx, ids, msg, opts, fopts...)
+				return err
+			})
+			ok, failed, uncertain, ferr := run.finish()
+			if sendErr != nil {
+				return sendErr
 			}
-			out := struct {
-				Batches          []batchJSON `json:"batches"`
-				FailedChannelIDs []string    `json:"failed_channel_ids"`
-			}{FailedChannelIDs: failed}
-			if out.FailedChannelIDs == nil {
-				out.FailedChannelIDs = []string{}
-			}
-			for _, b := range res.Batches {
-				bj := batchJSON{Devices: len(b.ChannelIDs)}
-				if b.Result != nil {
-					bj.RequestID, bj.MsgID, bj.SendTime = b.Result.RequestID, b.Result.MsgID, unixOrZero(b.Result.SendTime)
-				}
-				var ce *pushsdk.ChannelError
-				if errors.As(b.Err, &ce) {
-					bj.RequestID, bj.ErrorCode, bj.ErrorMsg = ce.RequestID, ce.Code, ce.Msg
-				}
-				out.Batches = append(out.Batches, bj)
+			out := fanoutJSON{Batches: []batchJSON{}, IDs: len(run.ids), Succeeded: ok, Failed: failed, Uncertain: uncertain}
+			for i, b := range run.batches {
+				out.Batches = append(out.Batches, batchJSON{Batch: i + 1, Devices: len(run.batchIDs(i)), Outcome: outcomeOf(b.state), Earlier: b.earlier,
+					RequestID: b.rec.RequestID, MsgID: b.rec.MsgID, SendTime: b.rec.SendTime, ErrorCode: b.rec.ErrorCode, ErrorMsg: b.rec.ErrorMsg})
 			}
 			if err := a.emit(out, func(w io.Writer) {
-				fmt.Fprintln(w, "BATCH\tDEVICES\tMSG_ID\tREQUEST_ID\tRESULT")
-				for i, b := range out.Batches {
-					result := "ok"
-					if b.ErrorCode != 0 {
-						result = fmt.Sprintf("error %d: %s", b.ErrorCode, b.ErrorMsg)
+				fmt.Fprintln(w, "BATCH\tDEVICES\tOUTCOME\tMSG_ID\tREQUEST_ID\tDETAIL")
+				for _, b := range out.Batches {
+					detail := ""
+					switch {
+					case b.ErrorCode != 0:
+						detail = fmt.Sprintf("error %d: %s", b.ErrorCode, b.ErrorMsg)
+					case b.ErrorMsg != "":
+						detail = b.ErrorMsg
 					}
-					fmt.Fprintf(w, "%d\t%d\t%s\t%d\t%s\n", i+1, b.Devices, dash(b.MsgID), b.RequestID, result)
+					if b.Earlier {
+						detail = strings.TrimPrefix(detail+"; from an earlier run", "; ")
+					}
+					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%d\t%s\n", b.Batch, b.Devices, b.Outcome, dash(b.MsgID), b.RequestID, dash(detail))
 				}
-				fmt.Fprintf(w, "%d devices in %d batches, %d failed\n", len(res.SucceededChannelIDs())+len(failed), len(res.Batches), len(failed))
 			}); err != nil {
 				return fail(err)
 			}
-			if len(failed) > 0 {
-				return failf("%d of the devices' calls failed: %v", len(failed), res.Err())
+			if !a.jsonOut {
+				run.summary(a.stdout, ok, failed, uncertain)
 			}
-			return nil
+			if ferr != nil {
+				return fail(ferr)
+			}
+			return run.result(failed, uncertain)
 		},
 	}
 	p.register(cmd.Flags(), false, true)
 	cmd.Flags().StringVar(&idsFile, "ids-file", "", "read channel ids from this file, one per line")
-	cmd.Flags().StringVar(&failedFile, "failed-file", "", "write the ids of failed calls to this file")
+	ff.register(cmd, true)
 	return cmd
 }
 

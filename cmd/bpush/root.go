@@ -23,6 +23,9 @@ import (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// stop ends at the first SIGINT or SIGTERM: no new work starts. hard
+	// ends at the second: work under way is abandoned.
+	stop, hard context.Context
 
 	configPath string
 	host       string
@@ -35,7 +38,8 @@ type app struct {
 	verbose    bool
 	noProgress bool
 
-	emu *pushtest.Server // with --emulator
+	emu    *pushtest.Server // with --emulator
+	serves bool             // a server, for which a signal is the normal end
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -99,7 +103,7 @@ Exit status: 0 on success, 1 when a call failed, 2 on a usage error.`,
 // config resolves the settings: --config file, then the environment, then
 // flags, each overriding the one before.
 func (a *app) config() (*pushsdk.Config, error) {
-	cfg, err := pushsdk.LoadConfig(a.configPath)
+	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +127,11 @@ func (a *app) config() (*pushsdk.Config, error) {
 }
 
 // channel makes the Channel the command talks through.
-func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
+func (a *app) channel() (*pushsdk.Channel, error) {
 	opts := []pushsdk.Option{pushsdk.WithUserAgent("bpush/" + pushsdk.Version)}
 	if l := a.logger(); l != nil {
 		opts = append(opts, pushsdk.WithLogger(l))
 	}
-	opts = append(opts, extra...)
 	if a.useEmu {
 		if a.emu == nil {
 			a.emu = pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
@@ -149,9 +152,8 @@ func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.APIKey == "" || cfg.SecretKey == "" {
-		return nil, errors.New("no API key and secret key: give --apikey and --secretkey, set BAIDU_PUSH_API_KEY and BAIDU_PUSH_SECRET_KEY, " +
-			"or --config sdk.conf; or try --emulator")
+	if missing := missingKeys(cfg); missing != "" {
+		return nil, fmt.Errorf("no %s: give %s, or --config sdk.conf; or try --emulator", missing, keyHints(cfg))
 	}
 	c, err := pushsdk.NewChannelFromConfig(cfg, opts...)
 	if err != nil {
@@ -160,12 +162,48 @@ func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
 	return c, nil
 }
 
-// ctx bounds a command with --timeout.
+// missingKeys names the keys cfg lacks ("API key", "secret key", or both),
+// or "".
+func missingKeys(cfg *pushsdk.Config) string {
+	switch {
+	case cfg.APIKey == "" && cfg.SecretKey == "":
+		return "API key and no secret key"
+	case cfg.APIKey == "":
+		return "API key"
+	case cfg.SecretKey == "":
+		return "secret key"
+	}
+	return ""
+}
+
+// keyHints says where the missing keys can come from.
+func keyHints(cfg *pushsdk.Config) string {
+	var hints []string
+	if cfg.APIKey == "" {
+		hints = append(hints, "--apikey or "+pushsdk.EnvAPIKey)
+	}
+	if cfg.SecretKey == "" {
+		hints = append(hints, "--secretkey or "+pushsdk.EnvSecretKey)
+	}
+	return strings.Join(hints, ", and ")
+}
+
+// ctx bounds a single call with --timeout; it ends at the first signal.
 func (a *app) ctx(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 	if a.timeout > 0 {
 		return context.WithTimeout(cmd.Context(), a.timeout)
 	}
 	return context.WithCancel(cmd.Context())
+}
+
+// callCtx bounds the calls of a fan-out with --timeout; it ends at the
+// second signal only, so that the calls under way at the first can finish
+// and be reported.
+func (a *app) callCtx() (context.Context, context.CancelFunc) {
+	if a.timeout > 0 {
+		return context.WithTimeout(a.hard, a.timeout)
+	}
+	return context.WithCancel(a.hard)
 }
 
 // logger is the debug logger of --verbose, or nil.
@@ -176,21 +214,16 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// progress returns a fan-out progress option that draws a bar on stderr when
-// it is a terminal, and nothing otherwise.
-func (a *app) progress(what string) []pushsdk.Option {
+// progress returns a fan-out option that draws a progress bar on stderr
+// when it is a terminal, or nil.
+func (a *app) progress(what string, total int) pushsdk.FanoutOption {
 	f, ok := a.stderr.(*os.File)
 	if a.noProgress || a.jsonOut || !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	var bar *progressbar.ProgressBar
-	return []pushsdk.Option{pushsdk.WithFanoutProgress(func(done, total int) {
-		if bar == nil {
-			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(what),
-				progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		}
-		_ = bar.Set(done)
-	})}
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	return pushsdk.FanoutProgress(func(done, _ int) { _ = bar.Set(done) })
 }
 
 // emit prints a result: as JSON with --json, else as the table that
@@ -208,21 +241,19 @@ func (a *app) emit(v any, table func(w io.Writer)) error {
 }
 
 // printError writes a failure to stderr: the service code, message and
-// request id when there are any; as JSON with --json.
+// request id when there are any; as JSON with --json. Text from the server
+// is cleaned of control characters first.
 func (a *app) printError(err error) {
 	var ce *pushsdk.ChannelError
 	if !errors.As(err, &ce) {
 		if a.jsonOut {
-			_ = json.NewEncoder(a.stderr).Encode(map[string]any{"error_msg": err.Error()})
+			_ = json.NewEncoder(a.stderr).Encode(map[string]any{"error_msg": clean(err.Error())})
 			return
 		}
-		fmt.Fprintf(a.stderr, "bpush: %v\n", err)
+		fmt.Fprintf(a.stderr, "bpush: %s\n", clean(err.Error()))
 		return
 	}
-	msg := ce.Msg
-	if ce.Err != nil && ce.Code < 30000 {
-		msg += ": " + ce.Err.Error()
-	}
+	msg := clean(errText(ce))
 	if a.jsonOut {
 		_ = json.NewEncoder(a.stderr).Encode(struct {
 			RequestID  int64  `json:"request_id,omitempty"`
@@ -240,48 +271,9 @@ func (a *app) printError(err error) {
 		fmt.Fprintf(a.stderr, " [http %d]", ce.HTTPStatus)
 	}
 	fmt.Fprintln(a.stderr)
-}
-
-// readIDs collects channel ids from arguments, where "-" reads stdin, and
-// from --ids-file; one id per line, blank lines and # comments skipped.
-func (a *app) readIDs(args []string, file string) ([]string, error) {
-	var ids []string
-	read := func(r io.Reader, name string) error {
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return fmt.Errorf("reading %s: %v", name, err)
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			line = strings.TrimSpace(line)
-			if line != "" && !strings.HasPrefix(line, "#") {
-				ids = append(ids, line)
-			}
-		}
-		return nil
+	if ce.Code == pushsdk.CodeAuthFailed {
+		fmt.Fprintln(a.stderr, "bpush: to see what was signed, run: bpush sign --explain <path> [KEY=VALUE…] with the same keys")
 	}
-	for _, arg := range args {
-		if arg == "-" {
-			if err := read(a.stdin, "stdin"); err != nil {
-				return nil, fail(err)
-			}
-			continue
-		}
-		ids = append(ids, arg)
-	}
-	if file != "" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if err := read(f, file); err != nil {
-			return nil, fail(err)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, errors.New("no channel ids: give them as arguments, - for stdin, or --ids-file")
-	}
-	return ids, nil
 }
 
 // unixOrZero renders a time as unix seconds, 0 for none.
@@ -292,10 +284,10 @@ func unixOrZero(t time.Time) int64 {
 	return t.Unix()
 }
 
-// when renders a time for tables.
+// when renders a time for tables, in the local zone, with the zone.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05")
+	return t.Local().Format("2006-01-02 15:04:05 MST")
 }

@@ -73,7 +73,15 @@
 // Each retry is signed afresh with a new timestamp. The backoff never
 // outlives ctx: when the next attempt could not start before the deadline,
 // the call returns the last error at once. WithRetry(NoRetry) turns retries
-// off.
+// off. Redirects are never followed: a signed request goes to the service
+// it was signed for, or nowhere.
+//
+// When a push fails, [ChannelError.MaybeProcessed] says whether it may
+// nevertheless have been delivered: true when the request may have reached
+// the service (the answer was lost or unreadable, a 5xx, 30600), false when
+// the service provably did not act (arguments refused, a connection, TLS
+// handshake or proxy tunnel that could not be set up, any other service
+// error). Only a call with MaybeProcessed false is safe to send again.
 //
 // # Concurrency
 //
@@ -87,9 +95,14 @@
 // # Fan-out, iterators, diagnostics
 //
 // [Channel.PushToDevices] pushes to any number of devices in batches of
-// 10 000 with bounded concurrency and reports, per batch, what failed, so that
-// exactly the failed ids can be retried; [Channel.TagDevices] and
-// [Channel.UntagDevices] do the same for tags. [WithRateLimit] throttles a
+// 10 000 with bounded concurrency, and puts every id in one of three sets:
+// succeeded, failed (provably not processed: the retry list) and uncertain
+// (may have been delivered: never resent blindly). The error is nil only when
+// every id succeeded. [Channel.TagDevices] and [Channel.UntagDevices] do the
+// same for tags. Per call, [FanoutConcurrency], [FanoutProgress] and
+// [FanoutJournal] — a hook that records each batch's start before it is sent
+// and its outcome after, so that a process killed at any instant can tell
+// what was sent. [WithRateLimit] throttles a
 // Channel and backs off when the service answers 30699. [Channel.Tags],
 // [Channel.Timers], [Channel.Topics], [Channel.TimerRecords] and
 // [Channel.TopicRecords] page through lists as iter.Seq2 iterators. A 30603

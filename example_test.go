@@ -450,27 +450,78 @@ func ExampleChannel_PushToDevices() {
 	opts := &pushsdk.PushOptions{TopicID: "launch"}
 	res, err := c.PushToDevices(ctx, ids, "hello, everyone", opts, pushsdk.FanoutConcurrency(1))
 	if res == nil {
-		log.Fatal(err) // the arguments were refused; nothing was sent
+		log.Fatal(err) // the arguments were refused: nothing was sent
 	}
 	for _, b := range res.Batches {
 		fmt.Println(len(b.ChannelIDs), b.State())
 	}
 	// Send again what was provably not processed, and only that; set the
 	// uncertain ids aside: they may have been delivered.
-	var uncertain []string
-	for err != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
+	uncertain := res.UncertainChannelIDs()
+	for round := 1; round <= 3 && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil; round++ {
+		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), "hello, everyone", opts) // never processed: safe to send again
 		uncertain = append(uncertain, res.UncertainChannelIDs()...)
-		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), "hello, everyone", opts)
 	}
-	uncertain = append(uncertain, res.UncertainChannelIDs()...)
-	fmt.Println("failed now:", len(res.FailedChannelIDs()), "uncertain:", len(uncertain))
+	fmt.Println("failed now:", len(res.FailedChannelIDs()), "uncertain:", len(uncertain), "error:", err != nil)
 	fmt.Println("delivered to the last id:", srv.DeliveryCount(ids[24999]), "time")
 	// Output:
 	// 10000 ok
 	// 10000 failed
 	// 5000 uncertain
-	// failed now: 0 uncertain: 5000
+	// failed now: 0 uncertain: 5000 error: false
 	// delivered to the last id: 1 time
+}
+
+func ExampleFanoutJournal() {
+	srv, c := emulator(pushtest.WithDeliveryDelay(0, 0))
+	defer srv.Close()
+	ctx := context.Background()
+	ids := make([]string, 30000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("39733801632165%05d", i)
+	}
+
+	// store stands for the service's own database. A real record function
+	// writes in one transaction and returns once it is committed: the SDK
+	// sends a batch only after its start is recorded.
+	store := map[string]pushsdk.BatchState{}
+	record := func(r pushsdk.BatchRecord) error {
+		for _, id := range r.ChannelIDs {
+			store[id] = r.State
+		}
+		return nil
+	}
+
+	// The first run dies after three records: the second batch was sent,
+	// but its outcome never reached the store.
+	records := 0
+	dying := pushsdk.FanoutJournal(func(r pushsdk.BatchRecord) error {
+		if records++; records > 3 {
+			return errors.New("killed")
+		}
+		return record(r)
+	})
+	_, _ = c.PushToDevices(ctx, ids, "hello", nil, dying, pushsdk.FanoutConcurrency(1))
+
+	// After a restart, the store says what to do with each id.
+	var resend, uncertain []string
+	for _, id := range ids {
+		switch store[id] {
+		case pushsdk.BatchSucceeded: // done
+		case pushsdk.BatchStarted, pushsdk.BatchUncertain:
+			uncertain = append(uncertain, id) // may have been delivered: check before sending again
+		default:
+			resend = append(resend, id) // never started, or failed: safe to send
+		}
+	}
+	fmt.Println("to send again:", len(resend), "uncertain:", len(uncertain))
+	res, err := c.PushToDevices(ctx, resend, "hello", nil, pushsdk.FanoutJournal(record))
+	fmt.Println("sent:", len(res.SucceededChannelIDs()), "error:", err)
+	fmt.Println("deliveries to an uncertain id:", srv.DeliveryCount(uncertain[0]))
+	// Output:
+	// to send again: 10000 uncertain: 10000
+	// sent: 10000 error: <nil>
+	// deliveries to an uncertain id: 1
 }
 
 func ExampleChannel_TagDevices() {

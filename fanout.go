@@ -275,10 +275,17 @@ func fanoutError(total, failed, uncertain int, first error) error {
 // The retry loop to copy:
 //
 //	res, err := c.PushToDevices(ctx, ids, msg, opts)
-//	for err != nil && res != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
-//		report(res.UncertainChannelIDs()) // may have been delivered: do not resend blindly
-//		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts)
+//	if res == nil {
+//		return err // the arguments were refused: nothing was sent
 //	}
+//	uncertain := res.UncertainChannelIDs()
+//	for round := 1; round <= 3 && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil; round++ {
+//		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts) // never processed: safe to send again
+//		uncertain = append(uncertain, res.UncertainChannelIDs()...)
+//	}
+//	// res.FailedChannelIDs() are still not sent (ctx ended, or the failures
+//	// persisted); the uncertain ids may have been delivered: do not send
+//	// them again blindly.
 //
 // opts are those of [Channel.PushBatchUniMsg] (TopicID files every batch
 // under the topic). The ids are not copied per batch: memory stays

@@ -85,15 +85,18 @@ func TestRetryLoopAsDocumented(t *testing.T) {
 	srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInternalError})
 
 	// The loop, as documented.
-	var report []string
 	res, err := c.PushToDevices(ctx, ids, msg, opts)
-	for err != nil && res != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
-		report = append(report, res.UncertainChannelIDs()...) // may have been delivered: do not resend blindly
-		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts)
+	if res == nil {
+		t.Fatal(err) // the arguments were refused: nothing was sent
 	}
-	if res != nil {
-		report = append(report, res.UncertainChannelIDs()...)
+	uncertain := res.UncertainChannelIDs()
+	for round := 1; round <= 3 && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil; round++ {
+		res, err = c.PushToDevices(ctx, res.FailedChannelIDs(), msg, opts) // never processed: safe to send again
+		uncertain = append(uncertain, res.UncertainChannelIDs()...)
 	}
+	assert.NoError(t, err, "the last round succeeded")
+	assert.Empty(t, res.FailedChannelIDs())
+	report := uncertain
 
 	reported := map[string]bool{}
 	for _, id := range report {

@@ -54,17 +54,19 @@ func run(ctx context.Context, out io.Writer, devices int) error {
 	srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502, AfterProcessing: true})
 	start := time.Now()
 	res, err := c.PushToDevices(ctx, ids, msg, opts, pushsdk.FanoutConcurrency(4))
+	if res == nil {
+		return err // the arguments were refused: nothing was sent
+	}
 	fmt.Fprintf(out, "pushed to %d devices in %d batches in %v: %d succeeded, %d failed, %d uncertain\n",
 		len(ids), len(res.Batches), time.Since(start).Round(time.Millisecond),
 		len(res.SucceededChannelIDs()), len(res.FailedChannelIDs()), len(res.UncertainChannelIDs()))
-	var uncertain []string
-	for err != nil && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil {
-		uncertain = append(uncertain, res.UncertainChannelIDs()...) // may have been delivered: not sent again
-		retry := res.FailedChannelIDs()                             // provably not delivered: safe to send again
-		res, err = c.PushToDevices(ctx, retry, msg, opts)
-		fmt.Fprintf(out, "sent the %d failed ids again: %d failed now\n", len(retry), len(res.FailedChannelIDs()))
+	uncertain := res.UncertainChannelIDs()
+	for round := 1; round <= 3 && len(res.FailedChannelIDs()) > 0 && ctx.Err() == nil; round++ {
+		retry := res.FailedChannelIDs()
+		res, err = c.PushToDevices(ctx, retry, msg, opts) // never processed: safe to send again
+		uncertain = append(uncertain, res.UncertainChannelIDs()...)
+		fmt.Fprintf(out, "sent the %d failed ids again: %d failed now (error: %v)\n", len(retry), len(res.FailedChannelIDs()), err)
 	}
-	uncertain = append(uncertain, res.UncertainChannelIDs()...)
 	fmt.Fprintf(out, "%d ids are uncertain: left for a person to decide (here they were in fact delivered)\n", len(uncertain))
 	twice := 0
 	for _, id := range ids {

@@ -13,7 +13,7 @@ func TestFanoutExample(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	s := out.String()
-	for _, want := range []string{"in 5 batches", ": 20000 succeeded, 20000 failed, 10000 uncertain", "sent the 20000 failed ids again: 0 failed now",
+	for _, want := range []string{"in 5 batches", ": 20000 succeeded, 20000 failed, 10000 uncertain", "sent the 20000 failed ids again: 0 failed now (error: <nil>)",
 		"10000 ids are uncertain", "received the notification twice: 0",
 		"tagged 1000 devices (0 rejected); the tag holds 1000", "topic launch: pushed to 50000, reached 50000", "<secret key: 32 bytes"} {
 		if !strings.Contains(s, want) {

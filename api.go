@@ -57,14 +57,34 @@ func (c *Channel) PushMsgToTag(ctx context.Context, tag, msg string, opts *PushO
 	return do[PushResult](ctx, c, r)
 }
 
+// PushMsgToSmartTag pushes msg to the devices a smart tag selects (POST
+// push/tags with type 2–6 and a selector), as the official PHP SDK's
+// pushToSmartTag and the Java SDK's PushMsgToSmartTagRequest do; the Python
+// SDK and the public REST documentation do not have it.
+//
+// kind is [SmartTagLBS], [SmartTagInterest], [SmartTagAge], [SmartTagSex] or
+// [SmartTagCombination] (the Java SDK's default, and per its comment the one
+// the service supports). selector is a JSON text the service interprets; its
+// grammar is not published, so the SDK checks only that it is non-empty,
+// valid JSON. opts are those of [Channel.PushMsgToTag]: MsgType, MsgExpires,
+// OnlineOnly, DeployStatus, SendTime (a timer) and DeviceType.
+func (c *Channel) PushMsgToSmartTag(ctx context.Context, kind SmartTagType, selector, msg string, opts *PushOptions) (*PushResult, error) {
+	r := newRequest(epPushTags)
+	r.smartTag(kind, selector)
+	r.set("type", strconv.Itoa(int(kind)))
+	r.set("selector", selector)
+	r.push(c, msg, opts)
+	return do[PushResult](ctx, c, r)
+}
+
 // PushBatchUniMsg pushes msg to up to 10 000 devices (POST
 // push/batch_device), optionally filed under opts.TopicID (1–128 letters,
 // digits, _) for [Channel.QueryTopicRecords] and
 // [Channel.QueryStatisticTopic].
 //
-// opts may set MsgType, MsgExpires, OnlineOnly, TopicID and DeviceType;
-// DeployStatus and SendTime are refused (the endpoint takes neither). For
-// more ids than one call takes, use [Channel.PushToDevices].
+// opts may set MsgType, MsgExpires, OnlineOnly, DeployStatus, TopicID and
+// DeviceType; SendTime is refused (the endpoint does not schedule). For more
+// ids than one call takes, use [Channel.PushToDevices].
 func (c *Channel) PushBatchUniMsg(ctx context.Context, channelIDs []string, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushBatchDevice)
 	r.channelIDs("channel_ids", channelIDs, MaxBatchDevices)

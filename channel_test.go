@@ -97,6 +97,39 @@ func TestEndpointsOnTheWire(t *testing.T) {
 			want:   &pushsdk.PushResult{RequestID: 987654321012, MsgID: "18446744073709551615", SendTime: time.Unix(1700000000, 0).UTC()},
 		},
 		{
+			name: "PushBatchUniMsg deploy status",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.PushBatchUniMsg(context.Background(), []string{"1"}, `{"aps":{"alert":"x"}}`,
+					&pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, DeployStatus: pushsdk.DeployProduction})
+			},
+			path:   "push/batch_device",
+			params: map[string]string{"channel_ids": `["1"]`, "msg": `{"aps":{"alert":"x"}}`, "msg_type": "1", "deploy_status": "2"},
+			reply:  `{"msg_id":"1","send_time":1700000000}`,
+			want:   &pushsdk.PushResult{RequestID: 987654321012, MsgID: "1", SendTime: time.Unix(1700000000, 0).UTC()},
+		},
+		{
+			name: "PushMsgToSmartTag",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.PushMsgToSmartTag(context.Background(), pushsdk.SmartTagCombination, `{"OR":[{"tag":"vip"},{"tag":"beta"}]}`, notif,
+					&pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, MsgExpires: time.Hour, DeployStatus: pushsdk.DeployDevelopment})
+			},
+			path: "push/tags",
+			params: map[string]string{"type": "6", "selector": `{"OR":[{"tag":"vip"},{"tag":"beta"}]}`, "msg": notif, "msg_type": "1",
+				"msg_expires": "3600", "deploy_status": "1"},
+			reply: `{"msg_id":"78","send_time":1700000000}`,
+			want:  &pushsdk.PushResult{RequestID: 987654321012, MsgID: "78", SendTime: time.Unix(1700000000, 0).UTC()},
+		},
+		{
+			name: "PushMsgToSmartTag timed",
+			call: func(c *pushsdk.Channel) (any, error) {
+				return c.PushMsgToSmartTag(context.Background(), pushsdk.SmartTagLBS, `{"city":"北京"}`, "m", &pushsdk.PushOptions{SendTime: future})
+			},
+			path:   "push/tags",
+			params: map[string]string{"type": "2", "selector": `{"city":"北京"}`, "msg": "m", "send_time": strconv.FormatInt(future.Unix(), 10)},
+			reply:  `{"msg_id":"79","send_time":` + strconv.FormatInt(future.Unix(), 10) + `,"timer_id":"9007199254740994"}`,
+			want:   &pushsdk.PushResult{RequestID: 987654321012, MsgID: "79", SendTime: future.UTC(), TimerID: "9007199254740994"},
+		},
+		{
 			name:   "QueryMsgStatus one id",
 			call:   func(c *pushsdk.Channel) (any, error) { return c.QueryMsgStatus(context.Background(), "12345") },
 			path:   "report/query_msg_status",
@@ -443,6 +476,10 @@ func TestEnumStrings(t *testing.T) {
 	assert.Equal(t, "development", pushsdk.DeployDevelopment.String())
 	assert.Equal(t, "production", pushsdk.DeployProduction.String())
 	assert.Equal(t, "DeployStatus(0)", pushsdk.DeployStatus(0).String())
+	for kind, want := range map[pushsdk.SmartTagType]string{pushsdk.SmartTagLBS: "lbs", pushsdk.SmartTagInterest: "interest",
+		pushsdk.SmartTagAge: "age", pushsdk.SmartTagSex: "sex", pushsdk.SmartTagCombination: "combination", 1: "SmartTagType(1)", 7: "SmartTagType(7)"} {
+		assert.Equal(t, want, kind.String())
+	}
 	assert.Equal(t, []string{"sent", "pending", "sending", "failed", "MsgStatus(4)"},
 		[]string{pushsdk.StatusSent.String(), pushsdk.StatusPending.String(), pushsdk.StatusSending.String(), pushsdk.StatusFailed.String(), pushsdk.MsgStatus(4).String()})
 	var names []string

@@ -214,3 +214,32 @@ func TestAgainstEmulatorAuthAndPlatform(t *testing.T) {
 	require.NoError(t, err)
 
 }
+
+// TestSmartTagAndBatchDeployAgainstEmulator: the SDK's smart-tag push and a
+// batch push with DeployStatus, end to end.
+func TestSmartTagAndBatchDeployAgainstEmulator(t *testing.T) {
+	t.Parallel()
+	srv, c := newEmulator(t, pushtest.WithPlatform(pushsdk.DeviceIOS))
+	bg := context.Background()
+	msg := `{"aps":{"alert":"hi"}}`
+	opts := &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, DeployStatus: pushsdk.DeployDevelopment}
+	res, err := c.PushBatchUniMsg(bg, []string{"1", "2"}, msg, opts)
+	require.NoError(t, err)
+	assert.Equal(t, "1", srv.RequestsTo("push/batch_device")[0].Params.Get("deploy_status"))
+	fan, err := c.PushToDevices(bg, []string{"3", "4"}, msg, opts)
+	require.NoError(t, err)
+	assert.Len(t, fan.SucceededChannelIDs(), 2)
+
+	res, err = c.PushMsgToSmartTag(bg, pushsdk.SmartTagInterest, `{"interest":["sports"]}`, msg,
+		&pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, SendTime: srv.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	assert.NotEmpty(t, res.TimerID)
+	m, ok := srv.DefaultApp().Message(res.MsgID)
+	require.True(t, ok)
+	assert.Equal(t, pushsdk.SmartTagInterest, m.SmartTag)
+	assert.Equal(t, pushsdk.RangePrecise, m.RangeType)
+	timers, err := c.QueryTimerList(bg, nil)
+	require.NoError(t, err)
+	require.Len(t, timers.Timers, 1)
+	assert.Equal(t, pushsdk.RangePrecise, timers.Timers[0].RangeType)
+}

@@ -137,7 +137,7 @@ var pushFieldsOf = [numEndpoints]pushFields{
 	epPushSingleDevice: {deployStatus: true},
 	epPushAll:          {deployStatus: true, sendTime: true},
 	epPushTags:         {deployStatus: true, sendTime: true},
-	epPushBatchDevice:  {topicID: true},
+	epPushBatchDevice:  {deployStatus: true, topicID: true},
 }
 
 // push adds msg and the push options, checking each against the endpoint and

@@ -472,6 +472,23 @@ func ExampleChannel_PushToDevices() {
 	// delivered to the last id: 1 time
 }
 
+func ExampleChannel_PushMsgToSmartTag() {
+	srv, c := emulator()
+	defer srv.Close()
+
+	// The selector is a JSON text the service interprets; its grammar is not
+	// published (this one is illustrative). The SDK checks that it is JSON.
+	selector := `{"OR":[{"tag":"vip"},{"tag":"beta"}]}`
+	res, err := c.PushMsgToSmartTag(context.Background(), pushsdk.SmartTagCombination, selector,
+		`{"title":"Sale","description":"50% off today"}`, &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, _ := srv.DefaultApp().Message(res.MsgID) // the emulator records it, and delivers it to no device
+	fmt.Println(m.SmartTag, m.Selector, m.RangeType)
+	// Output: combination {"OR":[{"tag":"vip"},{"tag":"beta"}]} tag_combination
+}
+
 func ExampleFanoutJournal() {
 	srv, c := emulator(pushtest.WithDeliveryDelay(0, 0))
 	defer srv.Close()

@@ -122,6 +122,30 @@ func (r RangeType) String() string {
 	return "RangeType(" + strconv.Itoa(int(r)) + ")"
 }
 
+// SmartTagType is the kind of audience of a smart-tag push
+// ([Channel.PushMsgToSmartTag]): the type parameter of push/tags beyond 1.
+type SmartTagType int
+
+// The smart tag types of the official PHP and Java SDKs.
+const (
+	SmartTagLBS         SmartTagType = 2 // devices by location
+	SmartTagInterest    SmartTagType = 3 // devices by interest group
+	SmartTagAge         SmartTagType = 4 // devices by age group
+	SmartTagSex         SmartTagType = 5 // devices by sex
+	SmartTagCombination SmartTagType = 6 // a combination of tags (the Java SDK's default)
+)
+
+var smartTagNames = [...]string{SmartTagLBS: "lbs", SmartTagInterest: "interest", SmartTagAge: "age", SmartTagSex: "sex", SmartTagCombination: "combination"}
+
+// String returns "lbs", "interest", "age", "sex", "combination", or
+// "SmartTagType(n)".
+func (t SmartTagType) String() string {
+	if t >= SmartTagLBS && t <= SmartTagCombination {
+		return smartTagNames[t]
+	}
+	return "SmartTagType(" + strconv.Itoa(int(t)) + ")"
+}
+
 // PushOptions are the optional settings of a push. nil means all defaults.
 // A field that the called endpoint does not take is refused with a
 // [CodeSDKParams] error that names it, never silently dropped.
@@ -137,10 +161,11 @@ type PushOptions struct {
 	// It cannot be combined with MsgExpires.
 	OnlineOnly bool
 	// DeployStatus selects the APNs environment for iOS; 0 sends nothing
-	// (the service defaults to production). Not taken by PushBatchUniMsg.
+	// (the service defaults to production). Every push method takes it.
 	DeployStatus DeployStatus
 	// SendTime schedules the push as a timer: more than 60 s and at most one
-	// year ahead. Zero means now. PushMsgToAll and PushMsgToTag only.
+	// year ahead. Zero means now. PushMsgToAll, PushMsgToTag and
+	// PushMsgToSmartTag only.
 	SendTime time.Time
 	// TopicID files a batch push under a topic (1–128 letters, digits, _)
 	// for topic statistics. PushBatchUniMsg only.

@@ -3,6 +3,7 @@ package pushsdk
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -150,6 +151,19 @@ func (c *checker) timeRange(start, end time.Time) {
 	}
 	if !start.IsZero() && !end.IsZero() && start.Unix() > end.Unix() {
 		c.add("range_start", "must not be after range_end")
+	}
+}
+
+// smartTag checks the type and selector of a smart-tag push.
+func (c *checker) smartTag(kind SmartTagType, selector string) {
+	if kind < SmartTagLBS || kind > SmartTagCombination {
+		c.add("type", "must be a smart tag type 2–6 (SmartTagLBS … SmartTagCombination), got "+strconv.Itoa(int(kind)))
+	}
+	switch {
+	case strings.TrimSpace(selector) == "":
+		c.add("selector", "must not be empty")
+	case !json.Valid([]byte(selector)):
+		c.add("selector", "must be valid JSON, got "+quoteShort(selector))
 	}
 }
 

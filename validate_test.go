@@ -93,10 +93,34 @@ func TestValidationBeforeSending(t *testing.T) {
 			_, err := c.PushMsgToAll(bg, "m", &pushsdk.PushOptions{DeployStatus: 3})
 			return err
 		}, []string{"deploy_status"}},
-		{"deploy status on batch", nil, func(c *pushsdk.Channel) error {
-			_, err := c.PushBatchUniMsg(bg, ids(1), "m", &pushsdk.PushOptions{DeployStatus: pushsdk.DeployProduction})
+		{"deploy status 3 on batch", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushBatchUniMsg(bg, ids(1), "m", &pushsdk.PushOptions{DeployStatus: 3})
 			return err
-		}, []string{"DeployStatus"}},
+		}, []string{"deploy_status"}},
+		{"smart tag type 1", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, 1, `{"tag":"a"}`, "m", nil)
+			return err
+		}, []string{"type"}},
+		{"smart tag type 7", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, 7, `{"tag":"a"}`, "m", nil)
+			return err
+		}, []string{"type"}},
+		{"smart tag empty selector", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, pushsdk.SmartTagCombination, " ", "m", nil)
+			return err
+		}, []string{"selector"}},
+		{"smart tag selector not JSON", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, pushsdk.SmartTagLBS, `{"city":`, "m", nil)
+			return err
+		}, []string{"selector"}},
+		{"smart tag with a topic", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, pushsdk.SmartTagAge, `{}`, "m", &pushsdk.PushOptions{TopicID: "t"})
+			return err
+		}, []string{"TopicID"}},
+		{"smart tag, every problem at once", nil, func(c *pushsdk.Channel) error {
+			_, err := c.PushMsgToSmartTag(bg, 0, "", "", &pushsdk.PushOptions{SendTime: now.Add(time.Minute)})
+			return err
+		}, []string{"type", "selector", "msg", "send_time"}},
 		{"send time 60 s ahead", nil, func(c *pushsdk.Channel) error {
 			_, err := c.PushMsgToAll(bg, "m", &pushsdk.PushOptions{SendTime: now.Add(60 * time.Second)})
 			return err

@@ -76,13 +76,18 @@ type Message struct {
 	MsgType   pushsdk.MsgType
 	RangeType pushsdk.RangeType
 	Tag       string
-	TopicID   string
-	TimerID   string
-	Targets   []string // resolved when it was dispatched
-	Status    pushsdk.MsgStatus
-	SendTime  time.Time
-	Success   int64 // devices reached
-	Failed    int64 // targets that were not bound devices
+	// SmartTag and Selector are those of a smart tag push (push/tags with
+	// type 2-6). The selector's grammar is not published: the emulator
+	// records such a push and delivers it to no device.
+	SmartTag pushsdk.SmartTagType
+	Selector string
+	TopicID  string
+	TimerID  string
+	Targets  []string // resolved when it was dispatched
+	Status   pushsdk.MsgStatus
+	SendTime time.Time
+	Success  int64 // devices reached
+	Failed   int64 // targets that were not bound devices
 }
 
 // lock catches the app up with the clock and returns the unlock function.
@@ -185,6 +190,7 @@ func (a *App) Message(msgID string) (Message, bool) {
 
 func (a *App) message(m *message, now time.Time) Message {
 	out := Message{ID: m.id, Msg: m.text, MsgType: pushsdk.MsgType(m.msgType), RangeType: pushsdk.RangeType(m.rangeType), Tag: m.tag,
+		SmartTag: pushsdk.SmartTagType(m.smartType), Selector: m.selector,
 		Targets: slices.Clone(m.targets), Status: pushsdk.MsgStatus(m.status(now, a.e.cfg.pendingFor)), SendTime: m.dispatchAt,
 		Success: m.success, Failed: m.failed}
 	if m.topic != nil {

@@ -45,6 +45,21 @@
 // dropped connection — before the call takes effect, or after it
 // ([Fault].AfterProcessing). [WithRateLimit] answers 30699 beyond a rate.
 //
-// Extra parameters a client sends are signed and otherwise ignored, so
-// the official Python SDK, which posts its secret as secretKey, works too.
+// # What official clients send
+//
+// The emulator accepts what the official SDKs send, as the service does:
+// extra parameters are signed and otherwise ignored, so the official Python
+// SDK, which posts its secret key as a secretKey parameter, works (the value
+// is masked in [Emulator.Requests] and never echoed); lists may hold JSON
+// numbers (the PHP SDK sends query_type as [0,1,7]) and spaces after commas;
+// query endpoints also take GET.
+//
+// # Smart tags
+//
+// push/tags with type 2-6 and a selector (the PHP SDK's pushToSmartTag, the
+// Java SDK's PushMsgToSmartTagRequest; [pushsdk.Channel.PushMsgToSmartTag])
+// is accepted when the selector is JSON, and recorded with its type and
+// selector ([Message].SmartTag, [Message].Selector). The selector's grammar
+// is not published, so the emulator delivers such a push to no device: its
+// status becomes sent with 0 reached.
 package pushtest

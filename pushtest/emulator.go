@@ -263,7 +263,7 @@ func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 		return errorAnswer(rid, errf(pushsdk.CodeNotFound, "unknown API path %s", r.URL.Path))
 	}
 	params, aerr := e.parseRequest(r, ep)
-	rec.Params = params
+	rec.Params = maskSecrets(params)
 	fault := e.takeFault(ep.path)
 	if fault != nil && !fault.AfterProcessing {
 		if ans, done := fault.apply(rid); done {
@@ -320,6 +320,21 @@ func (e *Emulator) parseRequest(r *http.Request, ep *endpointDef) (url.Values, *
 		}
 	}
 	return params, nil
+}
+
+// maskSecrets returns params with the values that must never be shown —
+// a secretKey parameter, as the official Python SDK sends — masked; params
+// itself is left as it is, for the signature.
+func maskSecrets(params url.Values) url.Values {
+	if _, ok := params["secretKey"]; !ok {
+		return params
+	}
+	out := make(url.Values, len(params))
+	for k, v := range params {
+		out[k] = v
+	}
+	out["secretKey"] = []string{"***"}
+	return out
 }
 
 // signedURL is the URL as the client addressed it: the absolute URL of a

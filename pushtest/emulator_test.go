@@ -158,7 +158,7 @@ func TestParameterRules(t *testing.T) {
 		{"push/all", map[string]string{"msg": "m", "send_time": strconv.FormatInt(now+60, 10)}, "send_time: must be more than 60 s"},
 		{"push/all", map[string]string{"msg": "m", "send_time": strconv.FormatInt(now+366*86400, 10)}, "send_time"},
 		{"push/tags", map[string]string{"tag": "vip", "msg": "m"}, "type: is required"},
-		{"push/tags", map[string]string{"type": "2", "tag": "vip", "msg": "m"}, "type: must be 1"},
+		{"push/tags", map[string]string{"type": "2", "tag": "vip", "msg": "m"}, "tag: is not taken with type 2"}, // changed on purpose: type 2 is a smart tag now
 		{"push/tags", map[string]string{"type": "1", "tag": strings.Repeat("t", 129), "msg": "m"}, "tag: must be 1-128 bytes"},
 		{"push/batch_device", map[string]string{"channel_ids": ids(10001), "msg": "m"}, "channel_ids: must hold 1-10000 entries"},
 		{"push/batch_device", map[string]string{"channel_ids": "[]", "msg": "m"}, "channel_ids: must hold 1-10000"},

@@ -1,6 +1,7 @@
 package pushtest
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,15 +190,43 @@ func (e *Emulator) acceptMaybeTimed(in *input, m *message) (any, *apiError) {
 	return out, nil
 }
 
+// smartRange is the range type a smart-tag push is counted under.
+var smartRange = map[int]pushsdk.RangeType{
+	2: pushsdk.RangeLBS, 3: pushsdk.RangePrecise, 4: pushsdk.RangePrecise, 5: pushsdk.RangePrecise, 6: pushsdk.RangeTagCombination,
+}
+
+// validateTags checks push/tags: type 1 with a tag, or a smart tag — type
+// 2–6 with a JSON selector and no tag.
 func validateTags(in *input) {
-	if t := in.str("type", true); t != "" && t != "1" {
-		in.bad("type", "must be 1, got %q", t)
+	switch t := in.str("type", true); {
+	case t == "":
+	case t == "1":
+		in.tag = in.tagName("tag", true)
+		if in.str("selector", false) != "" {
+			in.bad("selector", "is not taken with type 1")
+		}
+	case len(t) == 1 && t[0] >= '2' && t[0] <= '6':
+		in.smartType = int(t[0] - '0')
+		in.selector = in.str("selector", true)
+		if in.selector != "" && !json.Valid([]byte(in.selector)) {
+			in.bad("selector", "must be JSON")
+		}
+		if in.str("tag", false) != "" {
+			in.bad("tag", "is not taken with type %s (a smart tag push)", t)
+		}
+	default:
+		in.bad("type", "must be 1 (a tag) or 2-6 (a smart tag), got %q", short(t))
 	}
-	in.tag = in.tagName("tag", true)
 	in.pushParams(true, true)
 }
 
 func handleTagPush(in *input) (any, *apiError) {
+	if in.smartType != 0 {
+		// The selector's grammar is not published: the push is recorded
+		// and reaches no device.
+		m := &message{text: in.msg, msgType: in.msgType, rangeType: int(smartRange[in.smartType]), smartType: in.smartType, selector: in.selector}
+		return in.e.acceptMaybeTimed(in, m)
+	}
 	if in.tag != pushsdk.DefaultTag && in.app.tags[in.tag] == nil {
 		return nil, errf(pushsdk.CodeTagNotFound, "tag %s", in.tag)
 	}
@@ -208,7 +237,7 @@ func handleTagPush(in *input) (any, *apiError) {
 func validateBatch(in *input) {
 	in.ids = in.channelIDs("channel_ids", pushsdk.MaxBatchDevices)
 	in.topicID = in.topic("topic_id", false)
-	in.pushParams(false, false)
+	in.pushParams(true, false)
 }
 
 func handleBatch(in *input) (any, *apiError) {

@@ -123,6 +123,8 @@ type message struct {
 	msgType    int
 	rangeType  int
 	tag        string // tag pushes: the tag; resolved at dispatch
+	smartType  int    // smart tag pushes: the type (2-6); they reach no device
+	selector   string // and the selector
 	topic      *topic
 	timer      *timer
 	targets    []string // resolved at dispatch

@@ -32,6 +32,8 @@ type input struct {
 	rangeStart   time.Time
 	rangeEnd     time.Time
 	queryTypes   []int
+	smartType    int    // push/tags type 2-6
+	selector     string // its selector
 }
 
 func (in *input) bad(field, format string, args ...any) {

@@ -165,6 +165,28 @@ func sortStrings(s []string) {
 	}
 }
 
+func TestPushSmartTag(t *testing.T) {
+	t.Parallel()
+	srv, flags := emu(t)
+	r := run1(t, flags, "--json", "push", "smart-tag", "combination", `{"OR":[{"tag":"vip"}]}`, "--msg", "hi", "--deploy", "dev")
+	msgID := jsonOf(t, r)["msg_id"].(string)
+	m, ok := srv.DefaultApp().Message(msgID)
+	require.True(t, ok)
+	assert.Equal(t, pushsdk.SmartTagCombination, m.SmartTag)
+	assert.Equal(t, `{"OR":[{"tag":"vip"}]}`, m.Selector)
+	assert.Equal(t, "1", srv.RequestsTo("push/tags")[0].Params.Get("deploy_status"))
+	r = run1(t, flags, "--json", "push", "smart-tag", "2", `{"city":"Beijing"}`, "--title", "T", "--description", "D", "--at", "1h")
+	assert.NotEmpty(t, jsonOf(t, r)["timer_id"], "--at schedules it")
+
+	r = bpush(t, "", nil, append(flags, "push", "smart-tag", "astrology", `{}`, "--msg", "hi")...)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "want 2–6 or lbs, interest, age, sex, combination")
+	r = bpush(t, "", nil, append(flags, "push", "smart-tag", "lbs", `{not json`, "--msg", "hi")...)
+	assert.Equal(t, 2, r.code, "refused by the SDK before sending")
+	assert.Contains(t, r.stderr, "selector: must be valid JSON")
+	assert.Len(t, srv.RequestsTo("push/tags"), 2)
+}
+
 func TestStatusTopicsAndStats(t *testing.T) {
 	t.Parallel()
 	_, flags := emu(t)

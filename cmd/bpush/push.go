@@ -214,7 +214,7 @@ func (a *app) pushCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.pushAllCommand(), a.pushDeviceCommand(), a.pushTagCommand(), a.pushBatchCommand())
+	cmd.AddCommand(a.pushAllCommand(), a.pushDeviceCommand(), a.pushTagCommand(), a.pushSmartTagCommand(), a.pushBatchCommand())
 	return cmd
 }
 
@@ -274,6 +274,34 @@ func (a *app) pushTagCommand() *cobra.Command {
 		func(ctx context.Context, c *pushsdk.Channel, args []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error) {
 			return c.PushMsgToTag(ctx, args[0], msg, opts)
 		})
+}
+
+func (a *app) pushSmartTagCommand() *cobra.Command {
+	return a.pushOnce("smart-tag KIND SELECTOR", "Push to the devices a smart tag selects (push/tags, type 2–6; the PHP and Java SDKs' smart-tag push)",
+		"  bpush push smart-tag combination '{\"OR\":[{\"tag\":\"vip\"},{\"tag\":\"beta\"}]}' --msg hello\n"+
+			"  bpush push smart-tag 2 '{\"lbs\":{\"city\":\"Beijing\"}}' --title News --description \"Today in Beijing\" --at 30m",
+		cobra.MatchAll(cobra.ExactArgs(2), func(_ *cobra.Command, args []string) error {
+			_, err := parseSmartTag(args[0])
+			return err
+		}), true,
+		func(ctx context.Context, c *pushsdk.Channel, args []string, msg string, opts *pushsdk.PushOptions) (*pushsdk.PushResult, error) {
+			kind, _ := parseSmartTag(args[0])
+			return c.PushMsgToSmartTag(ctx, kind, args[1], msg, opts)
+		})
+}
+
+// parseSmartTag reads a smart tag type: a name (lbs, interest, age, sex,
+// combination) or its number (2–6).
+func parseSmartTag(s string) (pushsdk.SmartTagType, error) {
+	if n, err := strconv.Atoi(s); err == nil && n >= int(pushsdk.SmartTagLBS) && n <= int(pushsdk.SmartTagCombination) {
+		return pushsdk.SmartTagType(n), nil
+	}
+	for t := pushsdk.SmartTagLBS; t <= pushsdk.SmartTagCombination; t++ {
+		if t.String() == strings.ToLower(s) {
+			return t, nil
+		}
+	}
+	return 0, fmt.Errorf("smart tag type %q: want 2–6 or lbs, interest, age, sex, combination", s)
 }
 
 // batchJSON is one batch of a fan-out, with the service's field names.

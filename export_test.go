@@ -42,3 +42,14 @@ func IdleConnTimeoutForTest(c *Channel) (idle, attempt time.Duration) {
 	}
 	return t.IdleConnTimeout, c.timeout
 }
+
+// DelayForTest is the jittered wait before retry k; BackoffForTest the
+// wait before jitter.
+func DelayForTest(p RetryPolicy, k int) time.Duration   { return p.delay(k) }
+func BackoffForTest(p RetryPolicy, k int) time.Duration { return p.backoff(k) }
+
+// TransportErrorForTest is a code-2 error; sent says whether a byte of the
+// request may have reached the service.
+func TransportErrorForTest(sent bool) *ChannelError {
+	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], sent: sent}
+}

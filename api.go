@@ -24,8 +24,9 @@ import (
 func (c *Channel) PushMsgToSingleDevice(ctx context.Context, channelID, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushSingleDevice)
 	r.channelID("channel_id", channelID)
+	r.push(c, r.ep, msg, opts)
 	r.set("channel_id", channelID)
-	r.push(c, msg, opts)
+	r.setPush(msg, opts)
 	return do[PushResult](ctx, c, r)
 }
 
@@ -38,7 +39,8 @@ func (c *Channel) PushMsgToSingleDevice(ctx context.Context, channelID, msg stri
 // as for [Channel.PushMsgToSingleDevice].
 func (c *Channel) PushMsgToAll(ctx context.Context, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushAll)
-	r.push(c, msg, opts)
+	r.push(c, r.ep, msg, opts)
+	r.setPush(msg, opts)
 	return do[PushResult](ctx, c, r)
 }
 
@@ -51,9 +53,10 @@ func (c *Channel) PushMsgToAll(ctx context.Context, msg string, opts *PushOption
 func (c *Channel) PushMsgToTag(ctx context.Context, tag, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushTags)
 	r.tag("tag", tag, false)
+	r.push(c, r.ep, msg, opts)
 	r.set("type", "1")
 	r.set("tag", tag)
-	r.push(c, msg, opts)
+	r.setPush(msg, opts)
 	return do[PushResult](ctx, c, r)
 }
 
@@ -71,9 +74,10 @@ func (c *Channel) PushMsgToTag(ctx context.Context, tag, msg string, opts *PushO
 func (c *Channel) PushMsgToSmartTag(ctx context.Context, kind SmartTagType, selector, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushTags)
 	r.smartTag(kind, selector)
+	r.push(c, r.ep, msg, opts)
 	r.set("type", strconv.Itoa(int(kind)))
 	r.set("selector", selector)
-	r.push(c, msg, opts)
+	r.setPush(msg, opts)
 	return do[PushResult](ctx, c, r)
 }
 
@@ -88,8 +92,9 @@ func (c *Channel) PushMsgToSmartTag(ctx context.Context, kind SmartTagType, sele
 func (c *Channel) PushBatchUniMsg(ctx context.Context, channelIDs []string, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushBatchDevice)
 	r.channelIDs("channel_ids", channelIDs, MaxBatchDevices)
+	r.push(c, r.ep, msg, opts)
 	r.setList("channel_ids", channelIDs)
-	r.push(c, msg, opts)
+	r.setPush(msg, opts)
 	return do[PushResult](ctx, c, r)
 }
 
@@ -98,18 +103,10 @@ func (c *Channel) PushBatchUniMsg(ctx context.Context, channelIDs []string, msg 
 // array. Retried on transient failures.
 func (c *Channel) QueryMsgStatus(ctx context.Context, msgIDs ...string) (*MsgStatusResult, error) {
 	r := newRequest(epQueryMsgStatus)
-	switch len(msgIDs) {
-	case 0:
-		r.add("msg_id", "at least one message id is required")
-	case 1:
-		r.required("msg_id", msgIDs[0])
+	r.msgIDs(msgIDs)
+	if len(msgIDs) == 1 {
 		r.set("msg_id", msgIDs[0])
-	default:
-		for i, id := range msgIDs {
-			if id == "" {
-				r.add("msg_id["+strconv.Itoa(i)+"]", "must not be empty")
-			}
-		}
+	} else {
 		r.setList("msg_id", msgIDs)
 	}
 	return do[MsgStatusResult](ctx, c, r)
@@ -122,8 +119,9 @@ func (c *Channel) QueryMsgStatus(ctx context.Context, msgIDs ...string) (*MsgSta
 func (c *Channel) QueryTimerRecords(ctx context.Context, timerID string, opts *RecordsOptions) (*TimerRecords, error) {
 	r := newRequest(epQueryTimerRecords)
 	r.required("timer_id", timerID)
-	r.set("timer_id", timerID)
 	r.records(opts)
+	r.set("timer_id", timerID)
+	r.setRecords(opts)
 	return do[TimerRecords](ctx, c, r)
 }
 
@@ -133,10 +131,11 @@ func (c *Channel) QueryTimerRecords(ctx context.Context, timerID string, opts *R
 func (c *Channel) QueryTimerList(ctx context.Context, opts *TimerListOptions) (*TimerList, error) {
 	r := newRequest(epTimerQueryList)
 	if opts != nil {
+		r.page(opts.PageOptions)
 		if opts.TimerID != "" {
 			r.set("timer_id", opts.TimerID)
 		}
-		r.page(opts.PageOptions)
+		r.setPage(opts.PageOptions)
 	}
 	return do[TimerList](ctx, c, r)
 }
@@ -148,8 +147,9 @@ func (c *Channel) QueryTimerList(ctx context.Context, opts *TimerListOptions) (*
 func (c *Channel) QueryTopicRecords(ctx context.Context, topicID string, opts *RecordsOptions) (*TopicRecords, error) {
 	r := newRequest(epQueryTopicRecords)
 	r.topicID("topic_id", topicID)
-	r.set("topic_id", topicID)
 	r.records(opts)
+	r.set("topic_id", topicID)
+	r.setRecords(opts)
 	return do[TopicRecords](ctx, c, r)
 }
 
@@ -159,6 +159,7 @@ func (c *Channel) QueryTopicList(ctx context.Context, opts *PageOptions) (*Topic
 	r := newRequest(epTopicQueryList)
 	if opts != nil {
 		r.page(*opts)
+		r.setPage(*opts)
 	}
 	return do[TopicList](ctx, c, r)
 }
@@ -191,6 +192,7 @@ func (c *Channel) QueryTags(ctx context.Context, opts *TagsOptions) (*TagList, e
 			r.set("tag", opts.Tag)
 		}
 		r.page(opts.PageOptions)
+		r.setPage(opts.PageOptions)
 	}
 	return do[TagList](ctx, c, r)
 }
@@ -261,11 +263,7 @@ func (c *Channel) CancelTimer(ctx context.Context, timerID string) (*CancelResul
 // several as a JSON array of strings, as every list is (["1","2"]).
 func (c *Channel) QueryStatisticMsg(ctx context.Context, rangeTypes ...RangeType) (*MsgStatistics, error) {
 	r := newRequest(epStatisticMsg)
-	for i, t := range rangeTypes {
-		if t < RangeTag || t > RangeUnicast {
-			r.add("query_type["+strconv.Itoa(i)+"]", "must be a range type 0–7, got "+strconv.Itoa(int(t)))
-		}
-	}
+	r.rangeTypes(rangeTypes)
 	switch len(rangeTypes) {
 	case 0:
 	case 1:

@@ -108,7 +108,7 @@ func signedForm(u string) []byte {
 const benchMsg = `{"title":"hello","description":"a typical notification of some sixty bytes"}`
 
 func benchChannel(tb testing.TB, u string) *pushsdk.Channel {
-	c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(u), pushsdk.WithRetry(pushsdk.NoRetry))
+	c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(u), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 	require.NoError(tb, err)
 	return c
 }

@@ -11,18 +11,19 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/bdpush/pushsdk/internal/hooks"
 )
 
 // Version is the version of this SDK, as sent in the User-Agent.
 const Version = "1.0.0"
 
-// DefaultHost is the service's host; bare hosts are reached over https.
-const DefaultHost = "api.push.baidu.com"
-
-// Default transport settings.
+// Defaults: the service's host, reached over https, and the bounds of
+// each attempt.
 const (
-	DefaultTimeout        = 30 * time.Second
-	DefaultConnectTimeout = 5 * time.Second
+	defaultHost           = "api.push.baidu.com"
+	defaultTimeout        = 30 * time.Second
+	defaultConnectTimeout = 5 * time.Second
 )
 
 const timeSecond = time.Second
@@ -30,11 +31,6 @@ const timeSecond = time.Second
 // credentials is an immutable key pair; SetCredentials swaps the pointer.
 type credentials struct {
 	apiKey, secretKey string
-	encSecret         []byte // PHP-urlencoded secret key, the tail of every signature
-}
-
-func newCredentials(apiKey, secretKey string) *credentials {
-	return &credentials{apiKey: apiKey, secretKey: secretKey, encSecret: appendPHPEncode(nil, secretKey)}
 }
 
 // options is what the Option functions set.
@@ -50,7 +46,7 @@ type options struct {
 	logger         *slog.Logger
 	maxIOSMsg      int
 	now            func() time.Time
-	rateLimit      *rateLimit
+	rateLimit      RateLimiter
 }
 
 // Option configures a [Channel]. An Option that gets a bad value makes
@@ -60,7 +56,7 @@ type Option func(*options) error
 // WithHost sets the service address: a bare host ("api.tuisong.baidu.com",
 // reached over https) or a URL with scheme http or https, optionally with a
 // port and a path prefix ("http://127.0.0.1:8088"). The default is
-// [DefaultHost] over https.
+// [defaultHost] over https.
 func WithHost(hostOrURL string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(hostOrURL) == "" {
@@ -185,7 +181,7 @@ func WithLogger(l *slog.Logger) Option {
 // 4096 (the service's limit).
 func WithMaxIOSMessageBytes(n int) Option {
 	return func(o *options) error {
-		if n < DefaultMaxIOSMsgBytes || n > MaxMsgBytes {
+		if n < defaultMaxIOSMsgBytes || n > maxMsgBytes {
 			return fmt.Errorf("WithMaxIOSMessageBytes: %d is outside 256…4096", n)
 		}
 		o.maxIOSMsg = n
@@ -193,17 +189,16 @@ func WithMaxIOSMessageBytes(n int) Option {
 	}
 }
 
-// WithClock makes the Channel read the time from now instead of the system
-// clock: for request timestamps and for checking SendTime. It exists for
-// tests against an emulator whose clock is moved by hand (see
-// pushtest.Server.Now); production code does not need it.
-func WithClock(now func() time.Time) Option {
-	return func(o *options) error {
-		if now == nil {
-			return fmt.Errorf("WithClock: nil clock")
-		}
-		o.now = now
-		return nil
+func init() {
+	// pushtest signs with the emulator's clock; users have no need of it.
+	hooks.WithClock = func(now func() time.Time) any {
+		return Option(func(o *options) error {
+			if now == nil {
+				return fmt.Errorf("WithClock: nil clock")
+			}
+			o.now = now
+			return nil
+		})
 	}
 }
 
@@ -218,20 +213,17 @@ type Channel struct {
 	creds      atomic.Pointer[credentials]
 	baseURL    string // scheme://host[:port][/prefix], no trailing slash
 	urls       [numEndpoints]string
-	parsedURLs [numEndpoints]*url.URL
-	signPrefix [numEndpoints][]byte // PHP-urlencoded "POST" + URL, the head of every signature
 	client     *http.Client
 	traced     bool          // the client's transport reports connections through httptrace
 	timeout    time.Duration // bounds each attempt
 	deviceType DeviceType
 	userAgent  string
-	uaHeader   []string // {userAgent}, shared read-only by every request
-	sigTTL     int64    // seconds; 0 = no expires
+	sigTTL     int64 // seconds; 0 = no expires
 	retry      RetryPolicy
 	logger     *slog.Logger
 	maxIOSMsg  int
 	now        func() time.Time
-	limit      *rateLimit
+	limit      RateLimiter // nil: no limit
 }
 
 // NewChannel returns a Channel for the app with the given key pair. It fails
@@ -239,10 +231,10 @@ type Channel struct {
 // and no environment variable; see [LoadConfig] for that.
 func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 	o := options{
-		host:           DefaultHost,
-		connectTimeout: DefaultConnectTimeout,
+		host:           defaultHost,
+		connectTimeout: defaultConnectTimeout,
 		retry:          DefaultRetryPolicy,
-		maxIOSMsg:      DefaultMaxIOSMsgBytes,
+		maxIOSMsg:      defaultMaxIOSMsgBytes,
 		now:            time.Now,
 	}
 	for i, opt := range opts {
@@ -272,15 +264,11 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		limit:      o.rateLimit,
 	}
 	for i := range c.urls {
-		c.urls[i] = base + APIPrefix + endpoints[i].path
-		c.signPrefix[i] = appendPHPEncode([]byte(http.MethodPost), c.urls[i])
-		if c.parsedURLs[i], err = url.Parse(c.urls[i]); err != nil {
-			return nil, initError(err.Error())
-		}
+		c.urls[i] = base + apiPrefix + endpoints[i].path
 	}
 	c.timeout = o.timeout
 	if c.timeout == 0 {
-		c.timeout = DefaultTimeout
+		c.timeout = defaultTimeout
 	}
 	if o.httpClient != nil {
 		hc := *o.httpClient
@@ -292,8 +280,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		c.traced = true
 	}
 	c.client.CheckRedirect = noRedirects
-	c.uaHeader = []string{c.userAgent}
-	c.creds.Store(newCredentials(apiKey, secretKey))
+	c.creds.Store(&credentials{apiKey, secretKey})
 	return c, nil
 }
 
@@ -384,45 +371,20 @@ func (c *Channel) SetCredentials(apiKey, secretKey string) error {
 	if err := checkKeys(apiKey, secretKey); err != nil {
 		return paramsError([]FieldError{{Field: "credentials", Reason: err.Error()}})
 	}
-	c.creds.Store(newCredentials(apiKey, secretKey))
+	c.creds.Store(&credentials{apiKey, secretKey})
 	return nil
 }
 
-// APIKey returns the API key the Channel currently signs with.
-func (c *Channel) APIKey() string { return c.creds.Load().apiKey }
-
-// BaseURL returns the address every endpoint is reached under, e.g.
-// "https://api.push.baidu.com".
-func (c *Channel) BaseURL() string { return c.baseURL }
-
-// DeviceType returns the device type set with [WithDeviceType], or 0.
-func (c *Channel) DeviceType() DeviceType { return c.deviceType }
-
 // String describes the Channel without its secret key, e.g.
 // `pushsdk.Channel{host: "https://api.push.baidu.com", apikey: "tf9G…Ohyb"}`.
+// The Channel holds its keys out of reach of fmt's other verbs too.
 func (c *Channel) String() string {
-	s := "pushsdk.Channel{host: " + strconv.Quote(c.baseURL) + ", apikey: " + strconv.Quote(maskKey(c.APIKey()))
+	s := "pushsdk.Channel{host: " + strconv.Quote(c.baseURL) + ", apikey: " + strconv.Quote(maskKey(c.creds.Load().apiKey))
 	if c.deviceType != 0 {
 		s += ", device_type: " + c.deviceType.String()
 	}
 	return s + "}"
 }
-
-// GoString is String, so that %#v does not print the secret key either.
-func (c *Channel) GoString() string { return c.String() }
-
-// Format makes every fmt verb (%v, %+v, %#v, %s, %q) print [Channel.String].
-func (c *Channel) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
-
-// CloseIdleConnections closes the idle pooled connections of the SDK's own
-// transport (or of the client given to [WithHTTPClient]).
-func (c *Channel) CloseIdleConnections() { c.client.CloseIdleConnections() }
 
 // maskKey keeps the first and last four characters of a key.
 func maskKey(k string) string {

@@ -329,7 +329,7 @@ func TestCommonParameters(t *testing.T) {
 	f := newFakeService(t, nil)
 	fixed := time.Unix(time.Now().Unix(), 0)
 	c := f.channel(pushsdk.WithDeviceType(pushsdk.DeviceAndroid), pushsdk.WithSignatureTTL(90*time.Second),
-		pushsdk.WithClock(func() time.Time { return fixed }), pushsdk.WithUserAgent("myapp/2.1"))
+		pushsdk.WithClockForTest(func() time.Time { return fixed }), pushsdk.WithUserAgent("myapp/2.1"))
 	_, err := c.CancelTimer(ctx(t), "1")
 	require.NoError(t, err)
 	s := f.only()
@@ -378,11 +378,11 @@ func TestSetCredentialsRotatesKeys(t *testing.T) {
 	for _, r := range reqs {
 		assert.Empty(t, r.Problems)
 	}
-	assert.Equal(t, "NewKey000000000000000000", c.APIKey())
+	assert.Equal(t, "NewKey000000000000000000", pushsdk.APIKeyForTest(c))
 
 	err = c.SetCredentials("", "x")
 	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
-	assert.Equal(t, "NewKey000000000000000000", c.APIKey(), "a refused rotation changes nothing")
+	assert.Equal(t, "NewKey000000000000000000", pushsdk.APIKeyForTest(c), "a refused rotation changes nothing")
 }
 
 func TestNewChannelRejectsBadSetup(t *testing.T) {
@@ -409,7 +409,7 @@ func TestNewChannelRejectsBadSetup(t *testing.T) {
 		"nil option":          {"k", "s", []pushsdk.Option{nil}, "nil"},
 		"control in UA":       {"k", "s", []pushsdk.Option{pushsdk.WithUserAgent("a\nb")}, "control character"},
 		"rate limit":          {"k", "s", []pushsdk.Option{pushsdk.WithRateLimit(0, 1)}, "perSecond"},
-		"nil clock":           {"k", "s", []pushsdk.Option{pushsdk.WithClock(nil)}, "nil clock"},
+		"nil clock":           {"k", "s", []pushsdk.Option{pushsdk.WithClockForTest(nil)}, "nil clock"},
 		"user info in host":   {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://u:p@x")}, "user info"},
 		"no host in host url": {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://")}, "no host"},
 	}
@@ -442,7 +442,7 @@ func TestHostForms(t *testing.T) {
 		}
 		c, err := pushsdk.NewChannel("k", "s", opts...)
 		require.NoError(t, err, in)
-		assert.Equal(t, want, c.BaseURL(), in)
+		assert.Equal(t, want, pushsdk.BaseURLForTest(c), in)
 	}
 }
 

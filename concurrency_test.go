@@ -94,7 +94,7 @@ func TestSecretNeverShown(t *testing.T) {
 	})
 	c := f.channel(pushsdk.WithLogger(logger))
 	var texts []string
-	texts = append(texts, c.String(), c.GoString(), fmt.Sprintf("%v|%+v|%#v|%s|%q", c, c, c, c, c))
+	texts = append(texts, c.String(), fmt.Sprintf("%v|%+v|%#v|%s|%q", c, c, c, c, c))
 	_, err := c.PushMsgToAll(context.Background(), "m", nil)
 	require.NoError(t, err)
 	_, err = c.CreateTag(context.Background(), "dup")
@@ -102,7 +102,7 @@ func TestSecretNeverShown(t *testing.T) {
 	texts = append(texts, err.Error(), fmt.Sprintf("%v|%+v|%#v", err, err, err))
 	_, err = c.PushMsgToSingleDevice(context.Background(), "bad", "", nil)
 	texts = append(texts, err.Error(), fmt.Sprintf("%+v|%#v", err, err))
-	bad, err := pushsdk.NewChannel("k", testSecret, pushsdk.WithHost("http://127.0.0.1:1"), pushsdk.WithRetry(pushsdk.NoRetry), pushsdk.WithLogger(logger))
+	bad, err := pushsdk.NewChannel("k", testSecret, pushsdk.WithHost("http://127.0.0.1:1"), pushsdk.WithRetry(pushsdk.RetryPolicy{}), pushsdk.WithLogger(logger))
 	require.NoError(t, err)
 	_, err = bad.QueryTags(context.Background(), nil)
 	texts = append(texts, err.Error(), fmt.Sprintf("%+v|%#v", err, err))
@@ -112,24 +112,24 @@ func TestSecretNeverShown(t *testing.T) {
 	// A 30603 with its signature explanation, a 502 page, a fan-out failure.
 	emu := pushtest.NewServer()
 	defer emu.Close()
-	wrong, err := pushsdk.NewChannel(emu.APIKey, testSecret, pushsdk.WithHost(emu.URL), pushsdk.WithClock(emu.Now), pushsdk.WithLogger(logger), pushsdk.WithRetry(pushsdk.NoRetry))
+	wrong, err := pushsdk.NewChannel(emu.APIKey, testSecret, pushsdk.WithHost(emu.URL), pushsdk.WithClockForTest(emu.Now), pushsdk.WithLogger(logger), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 	require.NoError(t, err)
 	_, err = wrong.PushMsgToAll(context.Background(), "m", nil)
-	require.True(t, pushsdk.IsAuthError(err))
+	require.True(t, (pushsdk.ErrorCode(err) == pushsdk.CodeAuthFailed))
 	var expl *pushsdk.SignatureExplanation
 	require.ErrorAs(t, err, &expl)
-	texts = append(texts, err.Error(), fmt.Sprintf("%v|%+v|%#v|%s", err, err, err, expl), expl.String(), expl.Error(), fmt.Sprintf("%#v", *expl))
+	texts = append(texts, err.Error(), fmt.Sprintf("%v|%+v|%#v|%s", err, err, err, expl), expl.Error(), expl.Error(), fmt.Sprintf("%#v", *expl))
 	fan, err := wrong.PushToDevices(context.Background(), []string{"1", "2"}, "m", nil)
 	require.Error(t, err)
-	texts = append(texts, err.Error(), fan.Err().Error(), fmt.Sprintf("%+v", fan))
+	texts = append(texts, err.Error(), fmt.Sprintf("%+v", fan))
 	emu.FailNext("*", 1, pushtest.Fault{Status: 502})
-	right, err := emu.NewChannel(pushsdk.WithRetry(pushsdk.NoRetry), pushsdk.WithLogger(logger))
+	right, err := emu.NewChannel(pushsdk.WithRetry(pushsdk.RetryPolicy{}), pushsdk.WithLogger(logger))
 	require.NoError(t, err)
 	_, err = right.QueryTags(context.Background(), nil)
 	require.Error(t, err)
 	texts = append(texts, err.Error(), fmt.Sprintf("%+v", err))
 	cfg := &pushsdk.Config{APIKey: "k", SecretKey: testSecret}
-	texts = append(texts, cfg.String(), fmt.Sprintf("%v|%+v|%#v|%s", cfg, cfg, cfg, cfg))
+	texts = append(texts, fmt.Sprintf("%v|%+v|%#v|%s", cfg, cfg, cfg, cfg))
 
 	texts = append(texts, logs.String())
 	for _, r := range f.requests() {

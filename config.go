@@ -27,24 +27,22 @@ type Config struct {
 	ConnectTimeout time.Duration // 0 = the default (5 s)
 }
 
-// String describes the Config with its secret key masked. Config masks the
-// secret however it is printed or encoded: String, every fmt verb (by value
-// or by pointer, also as a field of another struct), json.Marshal and slog.
-func (c Config) String() string {
+// describe is the Config with its secret key masked.
+func (c Config) describe() string {
 	return fmt.Sprintf("pushsdk.Config{Host: %q, APIKey: %q, SecretKey: %q, DeviceType: %d, Timeout: %v, ConnectTimeout: %v}",
 		c.Host, maskKey(c.APIKey), maskSecret(c.SecretKey), int(c.DeviceType), c.Timeout, c.ConnectTimeout)
 }
 
-// GoString is String, so that %#v does not print the secret key either.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print [Config.String].
+// Format prints the Config with its secret key masked, for every fmt verb,
+// by value or by pointer, also as a field of another struct:
+// pushsdk.Config{Host: "…", APIKey: "tf9G…Ohyb", SecretKey: "***", …}.
+// json.Marshal and slog mask it too (MarshalJSON, LogValue).
 func (c Config) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
+		fmt.Fprintf(f, "%q", c.describe())
 		return
 	}
-	_, _ = f.Write([]byte(c.String()))
+	_, _ = f.Write([]byte(c.describe()))
 }
 
 // MarshalJSON encodes the Config with its secret key masked ("***"): a
@@ -75,13 +73,13 @@ func maskSecret(s string) string {
 	return "***"
 }
 
-// The environment variables [LoadConfig] reads; each overrides its sdk.conf
+// The environment variables LoadConfig reads; each overrides its sdk.conf
 // key when set and not empty.
 const (
-	EnvHost       = "BAIDU_PUSH_HOST"
-	EnvAPIKey     = "BAIDU_PUSH_API_KEY"
-	EnvSecretKey  = "BAIDU_PUSH_SECRET_KEY"
-	EnvDeviceType = "BAIDU_PUSH_DEVICE_TYPE"
+	envHost       = "BAIDU_PUSH_HOST"
+	envAPIKey     = "BAIDU_PUSH_API_KEY"
+	envSecretKey  = "BAIDU_PUSH_SECRET_KEY"
+	envDeviceType = "BAIDU_PUSH_DEVICE_TYPE"
 )
 
 // configKeys are the keys of sdk.conf, by lower-case section and key.
@@ -331,22 +329,22 @@ func scanConfig(path string, data []byte) (map[string]int, error) {
 }
 
 func applyEnv(cfg *Config) error {
-	if v := strings.TrimSpace(os.Getenv(EnvHost)); v != "" {
+	if v := strings.TrimSpace(os.Getenv(envHost)); v != "" {
 		if _, err := parseBaseURL(v); err != nil {
-			return configError("environment %s: not a host name or an http(s) URL (value not shown)", EnvHost)
+			return configError("environment %s: not a host name or an http(s) URL (value not shown)", envHost)
 		}
 		cfg.Host = v
 	}
-	if v := strings.TrimSpace(os.Getenv(EnvAPIKey)); v != "" {
+	if v := strings.TrimSpace(os.Getenv(envAPIKey)); v != "" {
 		cfg.APIKey = v
 	}
-	if v := strings.TrimSpace(os.Getenv(EnvSecretKey)); v != "" {
+	if v := strings.TrimSpace(os.Getenv(envSecretKey)); v != "" {
 		cfg.SecretKey = v
 	}
-	if v := strings.TrimSpace(os.Getenv(EnvDeviceType)); v != "" {
+	if v := strings.TrimSpace(os.Getenv(envDeviceType)); v != "" {
 		t, err := parseDeviceType(v)
 		if err != nil {
-			return configError("environment %s: %v", EnvDeviceType, err)
+			return configError("environment %s: %v", envDeviceType, err)
 		}
 		cfg.DeviceType = t
 	}

@@ -24,7 +24,7 @@ func writeConf(t *testing.T, body string) string {
 }
 
 func clearEnv(t *testing.T) {
-	for _, k := range []string{pushsdk.EnvHost, pushsdk.EnvAPIKey, pushsdk.EnvSecretKey, pushsdk.EnvDeviceType} {
+	for _, k := range []string{"BAIDU_PUSH_HOST", "BAIDU_PUSH_API_KEY", "BAIDU_PUSH_SECRET_KEY", "BAIDU_PUSH_DEVICE_TYPE"} {
 		t.Setenv(k, "")
 	}
 }
@@ -50,11 +50,11 @@ connecttimeout = 2.5
 	}, cfg)
 	c, err := pushsdk.NewChannelFromConfig(cfg)
 	require.NoError(t, err)
-	assert.Equal(t, "https://api.tuisong.baidu.com", c.BaseURL())
-	assert.Equal(t, pushsdk.DeviceAndroid, c.DeviceType())
+	assert.Equal(t, "https://api.tuisong.baidu.com", pushsdk.BaseURLForTest(c))
+	assert.Contains(t, c.String(), "device_type: android")
 
 	// The Config never prints its secret.
-	for _, s := range []string{cfg.String(), fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg)} {
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s %q", cfg, cfg, cfg, cfg, cfg)} {
 		assert.NotContains(t, s, "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld")
 	}
 }
@@ -102,25 +102,25 @@ func TestLoadConfigErrorsNameFileLineAndKey(t *testing.T) {
 func TestLoadConfigEnvironmentOverrides(t *testing.T) {
 	clearEnv(t)
 	p := writeConf(t, "[SDK]\nhost = api.push.baidu.com\napiKey = filekey\nsecretKey = filesecret\ndeviceType = 3\n")
-	t.Setenv(pushsdk.EnvAPIKey, "envkey")
-	t.Setenv(pushsdk.EnvDeviceType, "4")
+	t.Setenv("BAIDU_PUSH_API_KEY", "envkey")
+	t.Setenv("BAIDU_PUSH_DEVICE_TYPE", "4")
 	cfg, err := pushsdk.LoadConfig(p)
 	require.NoError(t, err)
 	assert.Equal(t, "envkey", cfg.APIKey)
 	assert.Equal(t, "filesecret", cfg.SecretKey)
 	assert.Equal(t, pushsdk.DeviceIOS, cfg.DeviceType)
 
-	t.Setenv(pushsdk.EnvHost, "http://127.0.0.1:1")
-	t.Setenv(pushsdk.EnvSecretKey, "envsecret")
+	t.Setenv("BAIDU_PUSH_HOST", "http://127.0.0.1:1")
+	t.Setenv("BAIDU_PUSH_SECRET_KEY", "envsecret")
 	cfg, err = pushsdk.LoadConfig("")
 	require.NoError(t, err)
 	assert.Equal(t, &pushsdk.Config{Host: "http://127.0.0.1:1", APIKey: "envkey", SecretKey: "envsecret", DeviceType: pushsdk.DeviceIOS}, cfg)
 
-	t.Setenv(pushsdk.EnvDeviceType, "7")
+	t.Setenv("BAIDU_PUSH_DEVICE_TYPE", "7")
 	_, err = pushsdk.LoadConfig("")
 	assert.ErrorContains(t, err, "environment BAIDU_PUSH_DEVICE_TYPE")
-	t.Setenv(pushsdk.EnvDeviceType, "")
-	t.Setenv(pushsdk.EnvHost, "gopher://x")
+	t.Setenv("BAIDU_PUSH_DEVICE_TYPE", "")
+	t.Setenv("BAIDU_PUSH_HOST", "gopher://x")
 	_, err = pushsdk.LoadConfig("")
 	assert.ErrorContains(t, err, "environment BAIDU_PUSH_HOST")
 }
@@ -199,13 +199,13 @@ func TestConfigErrorsNeverEchoValues(t *testing.T) {
 		})
 	}
 	t.Run("environment", func(t *testing.T) {
-		t.Setenv(pushsdk.EnvHost, "ftp://"+secret)
+		t.Setenv("BAIDU_PUSH_HOST", "ftp://"+secret)
 		_, err := pushsdk.LoadConfig("")
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), pushsdk.EnvHost)
+		assert.Contains(t, err.Error(), "BAIDU_PUSH_HOST")
 		assertNoSecret(t, secret, err.Error())
-		t.Setenv(pushsdk.EnvHost, "")
-		t.Setenv(pushsdk.EnvDeviceType, secret)
+		t.Setenv("BAIDU_PUSH_HOST", "")
+		t.Setenv("BAIDU_PUSH_DEVICE_TYPE", secret)
 		_, err = pushsdk.LoadConfig("")
 		require.Error(t, err)
 		assertNoSecret(t, secret, err.Error())
@@ -228,7 +228,7 @@ func TestConfigMasksTheSecretEverywhere(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
 		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, h), fmt.Sprintf(verb, &h), fmt.Sprintf(verb, []pushsdk.Config{cfg}))
 	}
-	texts = append(texts, cfg.String(), fmt.Sprint(cfg), fmt.Sprintln(&cfg))
+	texts = append(texts, fmt.Sprint(cfg), fmt.Sprintln(&cfg))
 	for _, v := range []any{cfg, &cfg, h, map[string]pushsdk.Config{"a": cfg}} {
 		b, err := json.Marshal(v)
 		require.NoError(t, err)

@@ -61,7 +61,7 @@ func conformanceRows(future time.Time) []conformance {
 			return err
 		}, map[string]string{"apikey": testKey2}, ""},
 		{"py", "device_type (3 android, 4 iOS)", "WithDeviceType(pushsdk.DeviceIOS)", "push/all", func(c *pushsdk.Channel) error {
-			ic, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(hostOf(c)), pushsdk.WithDeviceType(pushsdk.DeviceIOS), pushsdk.WithRetry(pushsdk.NoRetry))
+			ic, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(hostOf(c)), pushsdk.WithDeviceType(pushsdk.DeviceIOS), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func conformanceRows(future time.Time) []conformance {
 			return err
 		}, map[string]string{"msg": "m", "device_type": "3"}, ""},
 		{"py", "opts 'expires' (the samples' signature lifetime)", "WithSignatureTTL(300 * time.Second)", "push/all", func(c *pushsdk.Channel) error {
-			tc, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(hostOf(c)), pushsdk.WithSignatureTTL(300*time.Second), pushsdk.WithRetry(pushsdk.NoRetry))
+			tc, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(hostOf(c)), pushsdk.WithSignatureTTL(300*time.Second), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 			if err != nil {
 				return err
 			}
@@ -292,7 +292,7 @@ const (
 	testSecret2 = "TestSecretKey000000000000000000T"
 )
 
-func hostOf(c *pushsdk.Channel) string { return c.BaseURL() }
+func hostOf(c *pushsdk.Channel) string { return pushsdk.BaseURLForTest(c) }
 
 // TestConformance runs every row against the independent fake service and
 // checks the exact parameters on the wire; a refused option is refused
@@ -316,7 +316,7 @@ func TestConformance(t *testing.T) {
 			if row.refused != "" {
 				var ve *pushsdk.ValidationError
 				require.ErrorAs(t, err, &ve)
-				assert.Equal(t, []string{row.refused}, ve.Fields())
+				assert.Equal(t, []string{row.refused}, fieldsOf(ve))
 				assert.Empty(t, f.requests(), "nothing was sent")
 				return
 			}

@@ -6,89 +6,89 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
 // The service's JSON is loose: ids arrive as strings or as numbers (msg ids
 // exceed 2^53, so they are never converted through float64), timestamps and
-// counts as numbers or strings, empty objects as PHP's empty array []. The
-// small types below accept each of those spellings exactly and refuse
-// anything else.
+// counts as numbers or strings, an empty map as PHP's empty array []. The
+// small types below accept each of those spellings exactly, and refuse
+// anything else; encoding/json does the rest.
 
 // beijing is the zone of the service's statistics days (00:00 UTC+8).
 var beijing = time.FixedZone("CST", 8*3600)
 
-// jsonID is an id that may arrive as a JSON string or an integer number.
-type jsonID struct {
-	v   string
-	set bool
-}
+// looseID is an id sent as a JSON string or an integer; every digit is kept.
+type looseID string
 
-func (id *jsonID) UnmarshalJSON(b []byte) error {
+func (v *looseID) UnmarshalJSON(b []byte) error {
 	switch {
-	case len(b) == 0:
-		return errors.New("empty id")
+	case string(b) == "null":
+		*v = ""
 	case b[0] == '"':
-		s, err := unquote(b)
-		if err != nil {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		id.v, id.set = s, true
-	case string(b) == "null":
-		*id = jsonID{}
-	case isJSONInteger(b):
-		id.v, id.set = string(b), true
+		*v = looseID(s)
+	case isInteger(b):
+		*v = looseID(b)
 	default:
 		return fmt.Errorf("id %.40s is neither a string nor an integer", b)
 	}
 	return nil
 }
 
-// jsonInt is an integer that may arrive as a JSON number or a string of
-// digits.
-type jsonInt struct {
+// looseInt is an integer sent as a JSON number or a string of digits; set
+// says whether it was there.
+type looseInt struct {
 	v   int64
 	set bool
 }
 
-func (n *jsonInt) UnmarshalJSON(b []byte) error {
+func (n *looseInt) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		*n = jsonInt{}
+		*n = looseInt{}
 		return nil
 	}
-	raw := b
-	if len(b) > 0 && b[0] == '"' {
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-			raw = b[1 : len(b)-1]
-		} else {
-			s, err := unquote(b)
-			if err != nil {
-				return err
-			}
-			raw = []byte(s)
+	digits := b
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
 		}
+		digits = []byte(s)
 	}
-	if !isJSONInteger(raw) {
+	if !isInteger(digits) {
 		return fmt.Errorf("%.40s is not an integer", b)
 	}
-	v, ok := parseInt64(raw)
-	if !ok {
-		return fmt.Errorf("integer %.40s: value out of range", b)
+	v, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil {
+		return fmt.Errorf("integer %.40s: out of range", b)
 	}
-	n.v, n.set = v, true
+	*n = looseInt{v: v, set: true}
 	return nil
 }
 
-// unixTime converts unix seconds into a UTC time; 0 (the service's "none")
-// stays the zero time.
-func unixTime(sec int64) time.Time {
-	if sec == 0 {
-		return time.Time{}
+// stat is a statistics figure: -1 ("not supported / no data yet") when the
+// service left it out.
+func (n looseInt) stat() int64 {
+	if !n.set {
+		return -1
 	}
-	return time.Unix(sec, 0).UTC()
+	return n.v
 }
 
-func isJSONInteger(b []byte) bool {
+// time reads unix seconds; 0, the service's "none", is the zero time.
+func (n looseInt) time() time.Time {
+	if n.v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n.v, 0).UTC()
+}
+
+func isInteger(b []byte) bool {
 	if len(b) > 0 && b[0] == '-' {
 		b = b[1:]
 	}
@@ -103,605 +103,410 @@ func isJSONInteger(b []byte) bool {
 	return true
 }
 
-func unquote(b []byte) (string, error) {
-	// The common case has no escapes; skip the general decoder.
-	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
-		return string(b[1 : len(b)-1]), nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return "", err
-	}
-	return s, nil
-}
-
-// dayMap is a statistics map keyed by the unix time of a day, decoded into
-// entries sorted by day. An empty JSON array stands for an empty map. Each
-// day's object is read field by field through PT.field.
-type dayMap[T any, PT dayFields[T]] struct {
+// byDay is a statistics map keyed by the unix time of a day, decoded into
+// entries sorted by day. An empty JSON array stands for an empty map.
+type byDay[T any] struct {
 	days []time.Time
 	vals []T
 	set  bool
 }
 
-// dayFields is a statistics entry that takes its fields one at a time.
-type dayFields[T any] interface {
-	*T
-	field(key, val []byte) error
-}
-
-func (m *dayMap[T, PT]) UnmarshalJSON(b []byte) error {
+func (m *byDay[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
-		*m = dayMap[T, PT]{}
+		*m = byDay[T]{}
 		return nil
 	}
-	if isEmptyArray(b) {
-		*m = dayMap[T, PT]{set: true}
-		return nil
-	}
-	type kv struct {
-		day int64
-		v   T
-	}
-	var list []kv
-	// encoding/json has validated b: the scanner may walk it.
-	err := eachMember(b, func(k, v []byte) error {
-		day, ok := parseInt64(k)
-		if !ok {
-			return fmt.Errorf("statistics key %q is not a unix day", k)
+	var entries map[string]T
+	if b[0] == '[' {
+		var empty []json.RawMessage
+		if err := json.Unmarshal(b, &empty); err != nil || len(empty) > 0 {
+			return errors.New("statistics are a JSON array, not an object keyed by day")
 		}
-		var e kv
-		e.day = day
-		if err := eachMember(v, func(fk, fv []byte) error { return PT(&e.v).field(fk, fv) }); err != nil {
-			return fmt.Errorf("statistics of day %d: %w", day, err)
-		}
-		list = append(list, e)
-		return nil
-	})
-	if err != nil {
+	} else if err := json.Unmarshal(b, &entries); err != nil {
 		return err
 	}
-	slices.SortFunc(list, func(a, b kv) int { return cmpInt64(a.day, b.day) })
-	list = slices.CompactFunc(list, func(a, b kv) bool { return a.day == b.day })
-	m.days = make([]time.Time, len(list))
-	m.vals = make([]T, len(list))
-	for i, e := range list {
-		m.days[i] = time.Unix(e.day, 0).In(beijing)
-		m.vals[i] = e.v
+	keys := make([]int64, 0, len(entries))
+	for k := range entries {
+		day, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return fmt.Errorf("statistics key %q is not a unix day", k)
+		}
+		keys = append(keys, day)
 	}
-	m.set = true
+	slices.Sort(keys)
+	*m = byDay[T]{days: make([]time.Time, len(keys)), vals: make([]T, len(keys)), set: true}
+	for i, day := range keys {
+		m.days[i] = time.Unix(day, 0).In(beijing)
+		m.vals[i] = entries[strconv.FormatInt(day, 10)]
+	}
 	return nil
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// envelope is every answer of the service: the request id, and either
+// response_params or error_code and error_msg.
+type envelope struct {
+	RequestID looseInt        `json:"request_id"`
+	ErrorCode looseInt        `json:"error_code"`
+	ErrorMsg  *string         `json:"error_msg"`
+	Params    json.RawMessage `json:"response_params"`
 }
 
-func isEmptyArray(b []byte) bool {
-	return len(b) >= 2 && b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0 && b[len(b)-1] == ']'
-}
-
-// resultPtr is what every result type implements: it decodes its
-// response_params and keeps the request id.
-type resultPtr[T any] interface {
+// result is what every result type implements: it decodes its
+// response_params and takes the request id.
+type result[T any] interface {
 	*T
-	decode(params []byte) error
-	setRequestID(id int64)
+	decode(params []byte, requestID int64) error
 }
 
-// listParams is the shape of every listing: total_num plus a result array,
-// which older documents spell "tags" or "topics".
-type listParams[E any] struct {
-	TotalNum jsonInt `json:"total_num"`
-	Result   *[]E    `json:"result"`
-	Tags     *[]E    `json:"tags"`
-	Topics   *[]E    `json:"topics"`
+// list is the shape of every listing: total_num and a result array, which
+// older documents spell "tags" or "topics".
+type list[W any] struct {
+	TotalNum looseInt `json:"total_num"`
+	Result   *[]W     `json:"result"`
+	Tags     *[]W     `json:"tags"`
+	Topics   *[]W     `json:"topics"`
 }
 
-func (l *listParams[E]) items() ([]E, int64, error) {
-	var items []E
+// items returns the entries, converted by conv, and the total (the number
+// of entries when the service gave none). A listing without its array is
+// an error unless its total is 0.
+func items[W, E any](l *list[W], conv func(*W) (E, error)) ([]E, int64, error) {
+	var ws []W
 	switch {
 	case l.Result != nil:
-		items = *l.Result
+		ws = *l.Result
 	case l.Tags != nil:
-		items = *l.Tags
+		ws = *l.Tags
 	case l.Topics != nil:
-		items = *l.Topics
+		ws = *l.Topics
 	case !l.TotalNum.set || l.TotalNum.v != 0:
 		return nil, 0, errors.New("response_params has no result list")
 	}
+	out := make([]E, len(ws))
+	for i := range ws {
+		var err error
+		if out[i], err = conv(&ws[i]); err != nil {
+			return nil, 0, err
+		}
+	}
 	total := l.TotalNum.v
 	if !l.TotalNum.set {
-		total = int64(len(items))
+		total = int64(len(ws))
 	}
-	return items, total, nil
+	return out, total, nil
 }
 
-func decodeParams(b []byte, v any) error {
-	if len(bytes.TrimSpace(b)) == 0 || string(b) == "null" {
-		return errors.New("response_params is missing")
+// decodeList decodes a listing's response_params.
+func decodeList[W, E any](b []byte, conv func(*W) (E, error)) ([]E, int64, error) {
+	var l list[W]
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, 0, err
 	}
-	return json.Unmarshal(b, v)
+	return items(&l, conv)
 }
 
-// --- push ---
+// --- pushes ---
 
 type wirePush struct {
-	MsgID    jsonID
-	SendTime jsonInt
-	TimerID  jsonID
+	MsgID    looseID  `json:"msg_id"`
+	SendTime looseInt `json:"send_time"`
+	TimerID  looseID  `json:"timer_id"`
 }
 
-func (r *PushResult) setRequestID(id int64) { r.RequestID = id }
-func (r *PushResult) decode(b []byte) error {
+func (r *PushResult) decode(b []byte, rid int64) error {
 	var w wirePush
-	err := eachMember(b, func(k, v []byte) error {
-		switch string(k) {
-		case "msg_id":
-			return w.MsgID.UnmarshalJSON(v)
-		case "send_time":
-			return w.SendTime.UnmarshalJSON(v)
-		case "timer_id":
-			return w.TimerID.UnmarshalJSON(v)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("response_params: %w", err)
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
 	}
-	if w.MsgID.v == "" && w.TimerID.v == "" {
+	if w.MsgID == "" && w.TimerID == "" {
 		return errors.New("response_params has neither msg_id nor timer_id")
 	}
-	r.MsgID, r.SendTime, r.TimerID = w.MsgID.v, unixTime(w.SendTime.v), w.TimerID.v
+	*r = PushResult{RequestID: rid, MsgID: string(w.MsgID), SendTime: w.SendTime.time(), TimerID: string(w.TimerID)}
 	return nil
 }
 
 // --- message status and records ---
 
 type wireRecord struct {
-	MsgID    jsonID  `json:"msg_id"`
-	Status   jsonInt `json:"status"`
-	SendTime jsonInt `json:"send_time"`
-	Success  jsonInt `json:"success"`
+	MsgID    looseID  `json:"msg_id"`
+	Status   looseInt `json:"status"`
+	SendTime looseInt `json:"send_time"`
+	Success  looseInt `json:"success"`
 }
 
-func (w *wireRecord) check() error {
-	if w.MsgID.v == "" {
-		return errors.New("a result entry has no msg_id")
+func (w *wireRecord) record() (Record, error) {
+	switch {
+	case w.MsgID == "":
+		return Record{}, errors.New("a result entry has no msg_id")
+	case !w.Status.set:
+		return Record{}, fmt.Errorf("result entry %s has no status", w.MsgID)
 	}
-	if !w.Status.set {
-		return fmt.Errorf("result entry %s has no status", w.MsgID.v)
-	}
-	return nil
+	return Record{MsgID: string(w.MsgID), Status: MsgStatus(w.Status.v), SendTime: w.SendTime.time()}, nil
 }
 
-func (r *MsgStatusResult) setRequestID(id int64) { r.RequestID = id }
-func (r *MsgStatusResult) decode(b []byte) error {
-	var w listParams[wireRecord]
-	if err := decodeParams(b, &w); err != nil {
-		return err
-	}
-	items, total, err := w.items()
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Messages = make([]MsgStatusEntry, len(items))
-	for i := range items {
-		e := &items[i]
-		if err := e.check(); err != nil {
-			return err
-		}
-		r.Messages[i] = MsgStatusEntry{MsgID: e.MsgID.v, Status: MsgStatus(e.Status.v), SendTime: unixTime(e.SendTime.v), Success: e.Success.v}
-	}
-	return nil
+func (r *MsgStatusResult) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Messages, r.TotalNum, err = decodeList(b, func(w *wireRecord) (MsgStatusEntry, error) {
+		rec, err := w.record()
+		return MsgStatusEntry{MsgID: rec.MsgID, Status: rec.Status, SendTime: rec.SendTime, Success: w.Success.v}, err
+	})
+	return err
 }
 
 type wireRecords struct {
-	TimerID jsonID `json:"timer_id"`
-	TopicID string `json:"topic_id"`
-	listParams[wireRecord]
+	TimerID looseID `json:"timer_id"`
+	TopicID string  `json:"topic_id"`
+	list[wireRecord]
 }
 
 func decodeRecords(b []byte) (*wireRecords, []Record, error) {
 	var w wireRecords
-	if err := decodeParams(b, &w); err != nil {
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, nil, err
 	}
-	items, _, err := w.items()
-	if err != nil {
-		return nil, nil, err
-	}
-	recs := make([]Record, len(items))
-	for i := range items {
-		e := &items[i]
-		if err := e.check(); err != nil {
-			return nil, nil, err
-		}
-		recs[i] = Record{MsgID: e.MsgID.v, Status: MsgStatus(e.Status.v), SendTime: unixTime(e.SendTime.v)}
-	}
-	return &w, recs, nil
+	recs, _, err := items(&w.list, (*wireRecord).record)
+	return &w, recs, err
 }
 
-func (r *TimerRecords) setRequestID(id int64) { r.RequestID = id }
-func (r *TimerRecords) decode(b []byte) error {
+func (r *TimerRecords) decode(b []byte, rid int64) error {
 	w, recs, err := decodeRecords(b)
 	if err != nil {
 		return err
 	}
-	r.TimerID, r.Records = w.TimerID.v, recs
+	*r = TimerRecords{RequestID: rid, TimerID: string(w.TimerID), Records: recs}
 	return nil
 }
 
-func (r *TopicRecords) setRequestID(id int64) { r.RequestID = id }
-func (r *TopicRecords) decode(b []byte) error {
+func (r *TopicRecords) decode(b []byte, rid int64) error {
 	w, recs, err := decodeRecords(b)
 	if err != nil {
 		return err
 	}
-	r.TopicID, r.Records = w.TopicID, recs
+	*r = TopicRecords{RequestID: rid, TopicID: w.TopicID, Records: recs}
 	return nil
 }
 
 // --- timers, topics, tags ---
 
 type wireTimer struct {
-	TimerID   jsonID  `json:"timer_id"`
-	Msg       string  `json:"msg"`
-	SendTime  jsonInt `json:"send_time"`
-	MsgType   jsonInt `json:"msg_type"`
-	RangeType jsonInt `json:"range_type"`
+	TimerID   looseID  `json:"timer_id"`
+	Msg       string   `json:"msg"`
+	SendTime  looseInt `json:"send_time"`
+	MsgType   looseInt `json:"msg_type"`
+	RangeType looseInt `json:"range_type"`
 }
 
-func (r *TimerList) setRequestID(id int64) { r.RequestID = id }
-func (r *TimerList) decode(b []byte) error {
-	var w listParams[wireTimer]
-	if err := decodeParams(b, &w); err != nil {
-		return err
-	}
-	items, total, err := w.items()
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Timers = make([]Timer, len(items))
-	for i, e := range items {
-		if e.TimerID.v == "" {
-			return errors.New("a timer entry has no timer_id")
+func (r *TimerList) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Timers, r.TotalNum, err = decodeList(b, func(w *wireTimer) (Timer, error) {
+		if w.TimerID == "" {
+			return Timer{}, errors.New("a timer entry has no timer_id")
 		}
-		r.Timers[i] = Timer{TimerID: e.TimerID.v, Msg: e.Msg, SendTime: unixTime(e.SendTime.v), MsgType: MsgType(e.MsgType.v), RangeType: RangeType(e.RangeType.v)}
-	}
-	return nil
+		return Timer{TimerID: string(w.TimerID), Msg: w.Msg, SendTime: w.SendTime.time(), MsgType: MsgType(w.MsgType.v), RangeType: RangeType(w.RangeType.v)}, nil
+	})
+	return err
 }
 
 type wireTopic struct {
-	TopicID string  `json:"topic_id"`
-	CTime   jsonInt `json:"ctime"`
-	MTime   jsonInt `json:"mtime"`
-	PushCnt jsonInt `json:"push_cnt"`
-	AckCnt  jsonInt `json:"ack_cnt"`
+	TopicID string   `json:"topic_id"`
+	CTime   looseInt `json:"ctime"`
+	MTime   looseInt `json:"mtime"`
+	PushCnt looseInt `json:"push_cnt"`
+	AckCnt  looseInt `json:"ack_cnt"`
 }
 
-func (r *TopicList) setRequestID(id int64) { r.RequestID = id }
-func (r *TopicList) decode(b []byte) error {
-	var w listParams[wireTopic]
-	if err := decodeParams(b, &w); err != nil {
-		return err
-	}
-	items, total, err := w.items()
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Topics = make([]Topic, len(items))
-	for i, e := range items {
-		if e.TopicID == "" {
-			return errors.New("a topic entry has no topic_id")
+func (r *TopicList) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Topics, r.TotalNum, err = decodeList(b, func(w *wireTopic) (Topic, error) {
+		if w.TopicID == "" {
+			return Topic{}, errors.New("a topic entry has no topic_id")
 		}
-		ack := e.AckCnt.v
-		if !e.AckCnt.set {
-			ack = -1
-		}
-		r.Topics[i] = Topic{TopicID: e.TopicID, FirstSent: unixTime(e.CTime.v), LastSent: unixTime(e.MTime.v), PushCount: e.PushCnt.v, AckCount: ack}
-	}
-	return nil
+		return Topic{TopicID: w.TopicID, FirstSent: w.CTime.time(), LastSent: w.MTime.time(), PushCount: w.PushCnt.v, AckCount: w.AckCnt.stat()}, nil
+	})
+	return err
 }
 
 type wireTag struct {
-	TID        jsonID  `json:"tid"`
-	Tag        string  `json:"tag"`
-	Info       string  `json:"info"`
-	Type       jsonInt `json:"type"`
-	CreateTime jsonInt `json:"create_time"`
-	CreateTim2 jsonInt `json:"createtime"`
+	TID        looseID  `json:"tid"`
+	Tag        string   `json:"tag"`
+	Info       string   `json:"info"`
+	Type       looseInt `json:"type"`
+	CreateTime looseInt `json:"create_time"`
+	CreateTim2 looseInt `json:"createtime"` // older documents
 }
 
-func (r *TagList) setRequestID(id int64) { r.RequestID = id }
-func (r *TagList) decode(b []byte) error {
-	var w listParams[wireTag]
-	if err := decodeParams(b, &w); err != nil {
-		return err
-	}
-	items, total, err := w.items()
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Tags = make([]Tag, len(items))
-	for i, e := range items {
-		if e.Tag == "" {
-			return errors.New("a tag entry has no tag name")
+func (r *TagList) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Tags, r.TotalNum, err = decodeList(b, func(w *wireTag) (Tag, error) {
+		if w.Tag == "" {
+			return Tag{}, errors.New("a tag entry has no tag name")
 		}
-		ct := e.CreateTime
-		if !ct.set {
-			ct = e.CreateTim2
+		created := w.CreateTime
+		if !created.set {
+			created = w.CreateTim2
 		}
-		r.Tags[i] = Tag{TID: e.TID.v, Name: e.Tag, Info: e.Info, Type: int(e.Type.v), CreateTime: unixTime(ct.v)}
-	}
-	return nil
+		return Tag{TID: string(w.TID), Name: w.Tag, Info: w.Info, Type: int(w.Type.v), CreateTime: created.time()}, nil
+	})
+	return err
 }
 
 type wireTagResult struct {
-	Tag    string  `json:"tag"`
-	Result jsonInt `json:"result"`
+	Tag    string   `json:"tag"`
+	Result looseInt `json:"result"`
 }
 
-func (r *TagResult) setRequestID(id int64) { r.RequestID = id }
-func (r *TagResult) decode(b []byte) error {
+func (r *TagResult) decode(b []byte, rid int64) error {
 	var w wireTagResult
-	if err := decodeParams(b, &w); err != nil {
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	if !w.Result.set {
 		return errors.New("response_params has no result")
 	}
-	r.Tag, r.OK = w.Tag, w.Result.v == 0
+	*r = TagResult{RequestID: rid, Tag: w.Tag, OK: w.Result.v == 0}
 	return nil
 }
 
 type wireDevice struct {
-	ChannelID jsonID  `json:"channel_id"`
-	Result    jsonInt `json:"result"`
+	ChannelID looseID  `json:"channel_id"`
+	Result    looseInt `json:"result"`
 }
 
-type wireDevices struct {
-	Result  *[]wireDevice `json:"result"`
-	Devices *[]wireDevice `json:"devices"`
-}
-
-func (r *DeviceResults) setRequestID(id int64) { r.RequestID = id }
-func (r *DeviceResults) decode(b []byte) error {
-	var w wireDevices
-	if err := decodeParams(b, &w); err != nil {
+func (r *DeviceResults) decode(b []byte, rid int64) error {
+	var w struct {
+		Result  *[]wireDevice `json:"result"`
+		Devices *[]wireDevice `json:"devices"` // older documents
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	list := w.Result
-	if list == nil {
-		list = w.Devices
+	devices := w.Result
+	if devices == nil {
+		devices = w.Devices
 	}
-	if list == nil {
+	if devices == nil {
 		return errors.New("response_params has no result list")
 	}
-	r.Devices = make([]DeviceResult, len(*list))
-	for i, d := range *list {
-		if d.ChannelID.v == "" || !d.Result.set {
+	*r = DeviceResults{RequestID: rid, Devices: make([]DeviceResult, len(*devices))}
+	for i, d := range *devices {
+		if d.ChannelID == "" || !d.Result.set {
 			return errors.New("a device entry lacks channel_id or result")
 		}
-		r.Devices[i] = DeviceResult{ChannelID: d.ChannelID.v, OK: d.Result.v == 0}
+		r.Devices[i] = DeviceResult{ChannelID: string(d.ChannelID), OK: d.Result.v == 0}
 	}
 	return nil
 }
 
-type wireDeviceNum struct {
-	DeviceNum jsonInt `json:"device_num"`
-}
-
-func (r *DeviceNum) setRequestID(id int64) { r.RequestID = id }
-func (r *DeviceNum) decode(b []byte) error {
-	var w wireDeviceNum
-	if err := decodeParams(b, &w); err != nil {
+func (r *DeviceNum) decode(b []byte, rid int64) error {
+	var w struct {
+		DeviceNum looseInt `json:"device_num"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	if !w.DeviceNum.set {
 		return errors.New("response_params has no device_num")
 	}
-	r.DeviceNum = w.DeviceNum.v
+	*r = DeviceNum{RequestID: rid, DeviceNum: w.DeviceNum.v}
+	return nil
+}
+
+func (r *CancelResult) decode(_ []byte, rid int64) error {
+	r.RequestID = rid
 	return nil
 }
 
 // --- statistics ---
 
-// statInt is a statistics figure; absent means -1 (no data).
-type statInt struct{ jsonInt }
-
-func (s statInt) value() int64 {
-	if !s.set {
-		return -1
-	}
-	return s.v
+// statistics is the shape of a statistics answer (and of one range of
+// report/statistic_msg): total_num and a map keyed by day.
+type statistics[T any] struct {
+	TotalNum looseInt `json:"total_num"`
+	Result   byDay[T] `json:"result"`
 }
 
-type statsParams[T any, PT dayFields[T]] struct {
-	TotalNum jsonInt       `json:"total_num"`
-	Result   dayMap[T, PT] `json:"result"`
-}
-
-// scan reads the params of a statistics answer (or one range of
-// report/statistic_msg): total_num and the day map. b is valid JSON.
-func (s *statsParams[T, PT]) scan(b []byte, other func(k, v []byte) error) error {
-	return eachMember(b, func(k, v []byte) error {
-		switch string(k) {
-		case "total_num":
-			return s.TotalNum.UnmarshalJSON(v)
-		case "result":
-			return s.Result.UnmarshalJSON(v)
-		}
-		if other != nil {
-			return other(k, v)
-		}
-		return nil
-	})
-}
-
-// read scans b and checks it, returning the total.
-func (s *statsParams[T, PT]) read(b []byte) (int64, error) {
-	if err := s.scan(b, nil); err != nil {
-		return 0, fmt.Errorf("response_params: %w", err)
-	}
-	return s.check()
-}
-
-func (s *statsParams[T, PT]) check() (int64, error) {
-	if !s.Result.set && (!s.TotalNum.set || s.TotalNum.v != 0) {
+// total checks the answer and returns its total: total_num, or the number
+// of days when the service gave none.
+func (s *statistics[T]) total() (int64, error) {
+	switch {
+	case !s.Result.set && (!s.TotalNum.set || s.TotalNum.v != 0):
 		return 0, errors.New("response_params has no result")
-	}
-	if !s.TotalNum.set {
+	case !s.TotalNum.set:
 		return int64(len(s.Result.days)), nil
 	}
 	return s.TotalNum.v, nil
 }
 
+// decodeStatistics decodes b and converts each day with conv.
+func decodeStatistics[T, E any](b []byte, conv func(time.Time, *T) E) ([]E, int64, error) {
+	var s statistics[T]
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, 0, err
+	}
+	total, err := s.total()
+	out := make([]E, len(s.Result.days))
+	for i := range out {
+		out[i] = conv(s.Result.days[i], &s.Result.vals[i])
+	}
+	return out, total, err
+}
+
 type wireDeviceStat struct {
-	New, Del, Online, Addup, Total statInt
+	New    looseInt `json:"new_term"`
+	Del    looseInt `json:"del_term"`
+	Online looseInt `json:"online_term"`
+	Addup  looseInt `json:"addup_term"`
+	Total  looseInt `json:"total_term"`
 }
 
-func (w *wireDeviceStat) field(k, v []byte) error {
-	switch string(k) {
-	case "new_term":
-		return w.New.UnmarshalJSON(v)
-	case "del_term":
-		return w.Del.UnmarshalJSON(v)
-	case "online_term":
-		return w.Online.UnmarshalJSON(v)
-	case "addup_term":
-		return w.Addup.UnmarshalJSON(v)
-	case "total_term":
-		return w.Total.UnmarshalJSON(v)
-	}
-	return nil
-}
-
-func (r *DeviceStatistics) setRequestID(id int64) { r.RequestID = id }
-func (r *DeviceStatistics) decode(b []byte) error {
-	var w statsParams[wireDeviceStat, *wireDeviceStat]
-	total, err := w.read(b)
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Days = make([]DeviceStat, len(w.Result.days))
-	for i, d := range w.Result.vals {
-		r.Days[i] = DeviceStat{Day: w.Result.days[i], New: d.New.value(), Deleted: d.Del.value(), Online: d.Online.value(), Cumulative: d.Addup.value(), Total: d.Total.value()}
-	}
-	return nil
+func (r *DeviceStatistics) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Days, r.TotalNum, err = decodeStatistics(b, func(day time.Time, w *wireDeviceStat) DeviceStat {
+		return DeviceStat{Day: day, New: w.New.stat(), Deleted: w.Del.stat(), Online: w.Online.stat(), Cumulative: w.Addup.stat(), Total: w.Total.stat()}
+	})
+	return err
 }
 
 type wireTopicStat struct {
-	Ack statInt
+	Ack looseInt `json:"ack"`
 }
 
-func (w *wireTopicStat) field(k, v []byte) error {
-	if string(k) == "ack" {
-		return w.Ack.UnmarshalJSON(v)
-	}
-	return nil
-}
-
-func (r *TopicStatistics) setRequestID(id int64) { r.RequestID = id }
-func (r *TopicStatistics) decode(b []byte) error {
-	var w statsParams[wireTopicStat, *wireTopicStat]
-	total, err := w.read(b)
-	if err != nil {
-		return err
-	}
-	r.TotalNum = total
-	r.Days = make([]TopicStat, len(w.Result.days))
-	for i, d := range w.Result.vals {
-		r.Days[i] = TopicStat{Day: w.Result.days[i], Ack: d.Ack.value()}
-	}
-	return nil
+func (r *TopicStatistics) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Days, r.TotalNum, err = decodeStatistics(b, func(day time.Time, w *wireTopicStat) TopicStat {
+		return TopicStat{Day: day, Ack: w.Ack.stat()}
+	})
+	return err
 }
 
 type wireMsgStat struct {
-	Push, Ack, Del, Click statInt
+	Push  looseInt `json:"push"`
+	Ack   looseInt `json:"ack"`
+	Del   looseInt `json:"del"`
+	Click looseInt `json:"click"`
 }
 
-func (w *wireMsgStat) field(k, v []byte) error {
-	switch string(k) {
-	case "push":
-		return w.Push.UnmarshalJSON(v)
-	case "ack":
-		return w.Ack.UnmarshalJSON(v)
-	case "del":
-		return w.Del.UnmarshalJSON(v)
-	case "click":
-		return w.Click.UnmarshalJSON(v)
-	}
-	return nil
+type wireRange struct {
+	RangeType looseInt `json:"range_type"`
+	statistics[wireMsgStat]
 }
 
-func (r *MsgStatistics) setRequestID(id int64) { r.RequestID = id }
-func (r *MsgStatistics) decode(b []byte) error {
-	var total jsonInt
-	var ranges []RangeStatistics
-	seen := false
-	err := eachMember(b, func(k, v []byte) error {
-		switch string(k) {
-		case "total_num":
-			return total.UnmarshalJSON(v)
-		case "result":
-			seen = true
-			ranges = []RangeStatistics{}
-			return eachElement(v, func(e []byte) error {
-				var rt jsonInt
-				var w statsParams[wireMsgStat, *wireMsgStat]
-				if err := w.scan(e, func(k, v []byte) error {
-					if string(k) == "range_type" {
-						return rt.UnmarshalJSON(v)
-					}
-					return nil
-				}); err != nil {
-					return err
-				}
-				if !rt.set {
-					return errors.New("a statistics entry has no range_type")
-				}
-				n, err := w.check()
-				if err != nil {
-					return fmt.Errorf("range_type %d: %w", rt.v, err)
-				}
-				days := make([]MsgStat, len(w.Result.days))
-				for j, d := range w.Result.vals {
-					days[j] = MsgStat{Day: w.Result.days[j], Push: d.Push.value(), Ack: d.Ack.value(), Del: d.Del.value(), Click: d.Click.value()}
-				}
-				ranges = append(ranges, RangeStatistics{RangeType: RangeType(rt.v), TotalNum: n, Days: days})
-				return nil
-			})
+func (r *MsgStatistics) decode(b []byte, rid int64) (err error) {
+	r.RequestID = rid
+	r.Ranges, r.TotalNum, err = decodeList(b, func(w *wireRange) (RangeStatistics, error) {
+		if !w.RangeType.set {
+			return RangeStatistics{}, errors.New("a statistics entry has no range_type")
 		}
-		return nil
+		n, err := w.total()
+		if err != nil {
+			return RangeStatistics{}, fmt.Errorf("range_type %d: %w", w.RangeType.v, err)
+		}
+		rs := RangeStatistics{RangeType: RangeType(w.RangeType.v), TotalNum: n, Days: make([]MsgStat, len(w.Result.days))}
+		for i, d := range w.Result.vals {
+			rs.Days[i] = MsgStat{Day: w.Result.days[i], Push: d.Push.stat(), Ack: d.Ack.stat(), Del: d.Del.stat(), Click: d.Click.stat()}
+		}
+		return rs, nil
 	})
-	if err != nil {
-		return fmt.Errorf("response_params: %w", err)
-	}
-	if !seen && (!total.set || total.v != 0) {
-		return errors.New("response_params has no result list")
-	}
-	r.TotalNum, r.Ranges = total.v, ranges
-	if !total.set {
-		r.TotalNum = int64(len(ranges))
-	}
-	if r.Ranges == nil {
-		r.Ranges = []RangeStatistics{}
-	}
-	return nil
+	return err
 }
-
-func (r *CancelResult) setRequestID(id int64) { r.RequestID = id }
-func (r *CancelResult) decode([]byte) error   { return nil }

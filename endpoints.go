@@ -1,8 +1,9 @@
 package pushsdk
 
 import (
+	"encoding/json"
 	"strconv"
-	"strings"
+	"time"
 )
 
 // endpointID indexes the endpoint table.
@@ -64,11 +65,11 @@ var endpoints = [numEndpoints]endpoint{
 	epStatisticTopic:    {path: "report/statistic_topic", query: true},
 }
 
-// APIPrefix is the path prefix of every endpoint.
-const APIPrefix = "/rest/3.0/"
+// apiPrefix is the path prefix of every endpoint.
+const apiPrefix = "/rest/3.0/"
 
 // request is one call on its way through the pipeline: the endpoint, its
-// own parameters, and the problems found in its arguments.
+// own parameters, and the problems found in its arguments (validate.go).
 type request struct {
 	ep         endpointID
 	params     []param
@@ -86,25 +87,12 @@ func (r *request) setInt(k string, v int64) { r.set(k, strconv.FormatInt(v, 10))
 
 // setList sends a list as one parameter holding a JSON array of strings.
 func (r *request) setList(k string, vs []string) {
-	n := 2
-	for _, v := range vs {
-		n += len(v) + 3
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteByte('[')
-	for i, v := range vs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		writeJSONString(&b, v)
-	}
-	b.WriteByte(']')
-	r.set(k, b.String())
+	b, _ := json.Marshal(vs) // a []string always marshals
+	r.set(k, string(b))
 }
 
-func (r *request) page(p PageOptions) {
-	r.checker.page(p)
+// setPage sends the page options that are set.
+func (r *request) setPage(p PageOptions) {
 	if p.Start != 0 {
 		r.setInt("start", int64(p.Start))
 	}
@@ -113,12 +101,12 @@ func (r *request) page(p PageOptions) {
 	}
 }
 
-func (r *request) records(o *RecordsOptions) {
+// setRecords sends the page and the range of send times that are set.
+func (r *request) setRecords(o *RecordsOptions) {
 	if o == nil {
 		return
 	}
-	r.page(o.PageOptions)
-	r.timeRange(o.RangeStart, o.RangeEnd)
+	r.setPage(o.PageOptions)
 	if !o.RangeStart.IsZero() {
 		r.setInt("range_start", o.RangeStart.Unix())
 	}
@@ -127,77 +115,13 @@ func (r *request) records(o *RecordsOptions) {
 	}
 }
 
-// pushFields names the PushOptions fields an endpoint takes beyond msg_type,
-// msg_expires and DeviceType.
-type pushFields struct {
-	deployStatus, sendTime, topicID bool
-}
-
-var pushFieldsOf = [numEndpoints]pushFields{
-	epPushSingleDevice: {deployStatus: true},
-	epPushAll:          {deployStatus: true, sendTime: true},
-	epPushTags:         {deployStatus: true, sendTime: true},
-	epPushBatchDevice:  {deployStatus: true, topicID: true},
-}
-
-// push adds msg and the push options, checking each against the endpoint and
-// the platform. c supplies the defaults (device type, iOS limit, clock).
-func (r *request) push(c *Channel, msg string, o *PushOptions) {
+// setPush sends msg and the push options that are set; validate.go has
+// refused those the endpoint does not take.
+func (r *request) setPush(msg string, o *PushOptions) {
 	if o == nil {
 		o = &PushOptions{}
 	}
-	fields := pushFieldsOf[r.ep]
-	path := endpoints[r.ep].path
-	r.checker.deviceType("DeviceType", o.DeviceType)
 	r.deviceType = o.DeviceType
-	platform := c.deviceTypeFor(o.DeviceType)
-
-	switch o.MsgType {
-	case MsgTypeMessage, MsgTypeNotification:
-	default:
-		r.add("msg_type", "must be 0 (message) or 1 (notification), got "+strconv.Itoa(int(o.MsgType)))
-	}
-	r.msg(msg, o.MsgType, platform, c.maxIOSMsg)
-
-	switch {
-	case o.OnlineOnly && o.MsgExpires != 0:
-		r.add("msg_expires", "OnlineOnly and MsgExpires cannot both be set")
-	case o.MsgExpires < 0 || o.MsgExpires > MaxMsgExpires:
-		r.add("msg_expires", "must be 0–604800 s (7 days), got "+o.MsgExpires.String())
-	case o.MsgExpires%timeSecond != 0:
-		r.add("msg_expires", "must be whole seconds, got "+o.MsgExpires.String())
-	}
-
-	switch {
-	case o.DeployStatus == 0:
-	case !fields.deployStatus:
-		r.add("DeployStatus", "not taken by "+path)
-	case o.DeployStatus != DeployDevelopment && o.DeployStatus != DeployProduction:
-		r.add("deploy_status", "must be 1 (development) or 2 (production), got "+strconv.Itoa(int(o.DeployStatus)))
-	}
-
-	var sendTime int64
-	if !o.SendTime.IsZero() {
-		if !fields.sendTime {
-			r.add("SendTime", "not taken by "+path+" (only push/all and push/tags schedule)")
-		} else {
-			now := c.now()
-			d := o.SendTime.Sub(now)
-			sendTime = o.SendTime.Unix()
-			if sendTime-now.Unix() <= int64(MinSendDelay/timeSecond) || d > MaxSendDelay {
-				r.add("send_time", "must be more than 60 s and at most one year in the future, got "+o.SendTime.UTC().Format("2006-01-02T15:04:05Z")+" ("+d.Round(timeSecond).String()+" from now)")
-			}
-		}
-	}
-
-	if o.TopicID != "" {
-		if !fields.topicID {
-			r.add("TopicID", "not taken by "+path+" (only push/batch_device files under a topic)")
-		} else {
-			r.topicID("topic_id", o.TopicID)
-		}
-	}
-
 	r.set("msg", msg)
 	if o.MsgType != MsgTypeMessage {
 		r.setInt("msg_type", int64(o.MsgType))
@@ -206,40 +130,15 @@ func (r *request) push(c *Channel, msg string, o *PushOptions) {
 	case o.OnlineOnly:
 		r.set("msg_expires", "0")
 	case o.MsgExpires > 0:
-		r.setInt("msg_expires", int64(o.MsgExpires/timeSecond))
+		r.setInt("msg_expires", int64(o.MsgExpires/time.Second))
 	}
-	if o.DeployStatus != 0 && fields.deployStatus {
+	if o.DeployStatus != 0 {
 		r.setInt("deploy_status", int64(o.DeployStatus))
 	}
-	if sendTime != 0 {
-		r.setInt("send_time", sendTime)
+	if !o.SendTime.IsZero() {
+		r.setInt("send_time", o.SendTime.Unix())
 	}
-	if o.TopicID != "" && fields.topicID {
+	if o.TopicID != "" {
 		r.set("topic_id", o.TopicID)
 	}
-}
-
-// writeJSONString writes s as a JSON string. Non-ASCII stays UTF-8; the
-// characters JSON requires are escaped.
-func writeJSONString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '"' && c != '\\' && c >= 0x20 {
-			continue
-		}
-		b.WriteString(s[start:i])
-		if c < 0x20 {
-			b.WriteString(`\u00`)
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		} else {
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		}
-		start = i + 1
-	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
 }

@@ -46,10 +46,7 @@ const (
 	CodeIOSInvalidMessage     = 40002 // Invalid iOS Message [400]
 	CodeIOSBadDeviceToken     = 40003 // iOS Bad Device Token [400]
 	CodeIOSCertificateError   = 40004 // iOS Certification Error [400]
-	CodeIOSDuplicateMessage   = 40005 // iOS Duplicate Message [400]
-	// CodeIOSErrorMax is the last of the iOS error codes; 40006–40012 are
-	// certificate type, validity and file errors [400].
-	CodeIOSErrorMax = 40012
+	CodeIOSDuplicateMessage   = 40005 // iOS Duplicate Message [400]; 40006–40012 are certificate type, validity and file errors [400]
 
 	CodeTimerNotExist        = 41001 // Timer Task Not Exist [400]
 	CodeTimerDuplicated      = 41002 // Timer Task Duplicated [400]
@@ -123,22 +120,6 @@ func (e *ChannelError) Error() string {
 // and errors.As(err, &validationErr) see through a ChannelError.
 func (e *ChannelError) Unwrap() error { return e.Err }
 
-// Temporary reports whether the failure is of a kind that may succeed when
-// tried again later: a transport failure, an HTTP 5xx, 30600 or 30699. It
-// says nothing about whether a retry is safe for a push; see the package
-// documentation on retries.
-func (e *ChannelError) Temporary() bool {
-	switch {
-	case e.Code == CodeSDKRunning:
-		return true
-	case e.Code == CodeInternalError, e.Code == CodeTooFrequent:
-		return true
-	case e.HTTPStatus >= 500:
-		return true
-	}
-	return false
-}
-
 // MaybeProcessed reports whether the call may have taken effect (a push
 // delivered, a tag created) although it failed, so that sending it again
 // could do it twice: the connection broke or timed out after a byte of the
@@ -168,9 +149,6 @@ type FieldError struct {
 	Reason string // what is wrong with it
 }
 
-// String returns "field: reason".
-func (f FieldError) String() string { return f.Field + ": " + f.Reason }
-
 // ValidationError lists every problem found in a call's arguments. It is the
 // Err of a [ChannelError] with code [CodeSDKParams]; nothing was sent.
 type ValidationError struct {
@@ -181,18 +159,9 @@ type ValidationError struct {
 func (v *ValidationError) Error() string {
 	parts := make([]string, len(v.Problems))
 	for i, p := range v.Problems {
-		parts[i] = p.String()
+		parts[i] = p.Field + ": " + p.Reason
 	}
 	return strings.Join(parts, "; ")
-}
-
-// Fields returns the names of the bad fields, in the order they were found.
-func (v *ValidationError) Fields() []string {
-	out := make([]string, len(v.Problems))
-	for i, p := range v.Problems {
-		out[i] = p.Field
-	}
-	return out
 }
 
 func paramsError(problems []FieldError) *ChannelError {
@@ -216,50 +185,6 @@ func ErrorCode(err error) int {
 	}
 	return 0
 }
-
-// IsAuthError reports whether err is an authentication or authorization
-// failure: a wrong key or signature (30603), or an app the service will not
-// serve (30612, 30616, 30617, 30618).
-func IsAuthError(err error) bool {
-	switch ErrorCode(err) {
-	case CodeAuthFailed, CodeAppForbidden, CodeAppNotApproved,
-		CodeNoBroadcastCapability, CodeNoUnicastCapability:
-		return true
-	}
-	return false
-}
-
-// IsNotFound reports whether err says that the addressed thing does not
-// exist: an unknown path or object (30605), an unbound channel id (30608), an
-// unknown tag (30611) or an unknown timer (41001).
-func IsNotFound(err error) bool {
-	switch ErrorCode(err) {
-	case CodeNotFound, CodeBindNotFound, CodeTagNotFound, CodeTimerNotExist:
-		return true
-	}
-	return false
-}
-
-// IsRateLimited reports whether the service refused the call for its rate
-// (30699) or quota (30604).
-func IsRateLimited(err error) bool {
-	switch ErrorCode(err) {
-	case CodeTooFrequent, CodeQuotaUsedUp:
-		return true
-	}
-	return false
-}
-
-// IsTimerStateError reports whether err is one of the timer task errors
-// 41001–41005 (unknown, duplicated, too many, too late to cancel, already run).
-func IsTimerStateError(err error) bool {
-	code := ErrorCode(err)
-	return code >= CodeTimerNotExist && code <= CodeTimerHasBeenExecuted
-}
-
-// IsValidationError reports whether err is a [CodeSDKParams] error: the
-// arguments were refused before anything was sent.
-func IsValidationError(err error) bool { return ErrorCode(err) == CodeSDKParams }
 
 // isServiceCode reports whether code lies in the ranges the service's error
 // codes come from: 30600–30699, 40000–40999 (iOS) and 41000–41999 (timers).

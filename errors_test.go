@@ -143,7 +143,7 @@ func TestTransportErrors(t *testing.T) {
 		require.NoError(t, err)
 		addr := l.Addr().String()
 		require.NoError(t, l.Close())
-		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost("http://"+addr), pushsdk.WithRetry(pushsdk.NoRetry))
+		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost("http://"+addr), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 		require.NoError(t, err)
 		_, err = c.QueryTags(context.Background(), nil)
 		var ce *pushsdk.ChannelError
@@ -151,7 +151,7 @@ func TestTransportErrors(t *testing.T) {
 		assert.Equal(t, pushsdk.CodeSDKRunning, ce.Code)
 		assert.Zero(t, ce.HTTPStatus)
 		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
-		assert.True(t, ce.Temporary())
+		assert.False(t, ce.MaybeProcessed(), "nothing was sent")
 	})
 	t.Run("ctx deadline while the server stalls", func(t *testing.T) {
 		t.Parallel()
@@ -177,7 +177,7 @@ func TestTransportErrors(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 		t.Cleanup(srv.Close)
 		t.Cleanup(func() { close(release) })
-		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithTimeout(50*time.Millisecond), pushsdk.WithRetry(pushsdk.NoRetry))
+		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithTimeout(50*time.Millisecond), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 		require.NoError(t, err)
 		_, err = c.PushMsgToAll(context.Background(), "m", nil)
 		assert.Equal(t, pushsdk.CodeSDKRunning, pushsdk.ErrorCode(err))
@@ -206,7 +206,7 @@ func TestTransportErrors(t *testing.T) {
 					}
 				}
 			}))
-			c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithRetry(pushsdk.NoRetry))
+			c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 			require.NoError(t, err)
 			_, err = c.QueryTags(context.Background(), nil)
 			assert.Equal(t, pushsdk.CodeBadResult, pushsdk.ErrorCode(err))
@@ -228,7 +228,7 @@ func TestTransportErrors(t *testing.T) {
 			}
 		}))
 		t.Cleanup(srv.Close)
-		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithRetry(pushsdk.NoRetry))
+		c, err := pushsdk.NewChannel(testKey, testSecret, pushsdk.WithHost(srv.URL), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 		require.NoError(t, err)
 		_, err = c.PushMsgToAll(context.Background(), "m", nil)
 		var ce *pushsdk.ChannelError
@@ -238,32 +238,19 @@ func TestTransportErrors(t *testing.T) {
 	})
 }
 
-func TestPredicates(t *testing.T) {
+func TestErrorCodeAndText(t *testing.T) {
 	t.Parallel()
 	wrap := func(code int) error {
 		return fmt.Errorf("outer: %w", &pushsdk.ChannelError{Code: code, Msg: "m"})
 	}
-	assert.True(t, pushsdk.IsAuthError(wrap(pushsdk.CodeAuthFailed)))
-	assert.True(t, pushsdk.IsAuthError(wrap(pushsdk.CodeAppForbidden)))
-	assert.False(t, pushsdk.IsAuthError(wrap(pushsdk.CodeTagNotFound)))
-	assert.True(t, pushsdk.IsNotFound(wrap(pushsdk.CodeTagNotFound)))
-	assert.True(t, pushsdk.IsNotFound(wrap(pushsdk.CodeBindNotFound)))
-	assert.True(t, pushsdk.IsNotFound(wrap(pushsdk.CodeTimerNotExist)))
-	assert.False(t, pushsdk.IsNotFound(wrap(pushsdk.CodeAuthFailed)))
-	assert.True(t, pushsdk.IsRateLimited(wrap(pushsdk.CodeTooFrequent)))
-	assert.True(t, pushsdk.IsRateLimited(wrap(pushsdk.CodeQuotaUsedUp)))
-	assert.False(t, pushsdk.IsRateLimited(wrap(pushsdk.CodeInternalError)))
-	for code := 41001; code <= 41005; code++ {
-		assert.True(t, pushsdk.IsTimerStateError(wrap(code)), code)
+	for _, code := range []int{pushsdk.CodeAuthFailed, pushsdk.CodeTagNotFound, pushsdk.CodeSDKParams, pushsdk.CodeTimerNotExist} {
+		assert.Equal(t, code, pushsdk.ErrorCode(wrap(code)), "through a wrapping error")
 	}
-	assert.False(t, pushsdk.IsTimerStateError(wrap(41006)))
-	assert.False(t, pushsdk.IsTimerStateError(errors.New("plain")))
-	assert.False(t, pushsdk.IsNotFound(nil))
 	assert.Equal(t, 0, pushsdk.ErrorCode(errors.New("plain")))
+	assert.Equal(t, 0, pushsdk.ErrorCode(nil))
 
 	e := &pushsdk.ChannelError{Code: 30611, Msg: "Tag Not Found", RequestID: 12, HTTPStatus: 404}
 	assert.Equal(t, "pushsdk: Tag Not Found (code 30611, request id 12, http 404)", e.Error())
-	assert.False(t, e.Temporary())
 	e2 := &pushsdk.ChannelError{Code: pushsdk.CodeSDKRunning, Err: io.ErrUnexpectedEOF}
 	assert.Equal(t, "pushsdk: SDK running error: unexpected EOF (code 2)", e2.Error())
 	assert.ErrorIs(t, e2, io.ErrUnexpectedEOF)

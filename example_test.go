@@ -19,7 +19,7 @@ import (
 // so that their output can be checked; in production create the Channel
 // with pushsdk.NewChannel(apiKey, secretKey) or from sdk.conf.
 
-var exampleClock = pushtest.WithClock(time.Date(2026, 1, 15, 2, 0, 0, 0, time.UTC))
+var exampleClock = pushtest.WithFrozenClock(time.Date(2026, 1, 15, 2, 0, 0, 0, time.UTC))
 
 // emulator starts an offline emulator and a Channel for its app.
 func emulator(opts ...pushtest.Option) (*pushtest.Server, *pushsdk.Channel) {
@@ -58,8 +58,8 @@ func ExampleLoadConfig() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.BaseURL(), c.DeviceType(), cfg.Timeout)
-	// Output: https://api.tuisong.baidu.com android 20s
+	fmt.Println(c, cfg.Timeout)
+	// Output: pushsdk.Channel{host: "https://api.tuisong.baidu.com", apikey: "tf9G…Ohyb", device_type: android} 20s
 }
 
 func ExampleChannelError() {
@@ -70,7 +70,7 @@ func ExampleChannelError() {
 	var ce *pushsdk.ChannelError
 	if errors.As(err, &ce) {
 		fmt.Println("code:", ce.Code, "http:", ce.HTTPStatus, "request id:", ce.RequestID)
-		fmt.Println("not found:", pushsdk.IsNotFound(err))
+		fmt.Println("tag not found:", ce.Code == pushsdk.CodeTagNotFound)
 	}
 
 	// Bad arguments never reach the network: code 3 names every bad field.
@@ -78,7 +78,7 @@ func ExampleChannelError() {
 	fmt.Println(err)
 	// Output:
 	// code: 30611 http: 404 request id: 3141592660
-	// not found: true
+	// tag not found: true
 	// pushsdk: SDK params error: channel_id: must be 1–64 ASCII digits, got "abc"; msg: must not be empty (code 3)
 }
 
@@ -217,8 +217,8 @@ func ExampleChannel_CancelTimer() {
 		log.Fatal(err)
 	}
 	_, err = c.CancelTimer(ctx, res.TimerID)
-	fmt.Println(pushsdk.ErrorCode(err), pushsdk.IsTimerStateError(err))
-	// Output: 41001 true
+	fmt.Println(pushsdk.ErrorCode(err) == pushsdk.CodeTimerNotExist)
+	// Output: true
 }
 
 func ExampleChannel_QueryTopicRecords() {
@@ -428,7 +428,7 @@ func ExampleChannel_SetCredentials() {
 		log.Fatal(err)
 	}
 	_, err := c.QueryTags(context.Background(), nil)
-	fmt.Println(err == nil, c.APIKey() == next.APIKey)
+	fmt.Println(err == nil, pushsdk.APIKeyForTest(c) == next.APIKey)
 	// Output: true true
 }
 
@@ -453,7 +453,7 @@ func ExampleChannel_PushToDevices() {
 		log.Fatal(err) // the arguments were refused: nothing was sent
 	}
 	for _, b := range res.Batches {
-		fmt.Println(len(b.ChannelIDs), b.State())
+		fmt.Println(len(b.ChannelIDs), b.State)
 	}
 	// Send again what was provably not processed, and only that; set the
 	// uncertain ids aside: they may have been delivered.
@@ -502,9 +502,9 @@ func ExampleFanoutJournal() {
 	// writes in one transaction and returns once it is committed: the SDK
 	// sends a batch only after its start is recorded.
 	store := map[string]pushsdk.BatchState{}
-	record := func(r pushsdk.BatchRecord) error {
-		for _, id := range r.ChannelIDs {
-			store[id] = r.State
+	record := func(_ int, b pushsdk.BatchResult) error {
+		for _, id := range b.ChannelIDs {
+			store[id] = b.State
 		}
 		return nil
 	}
@@ -512,11 +512,11 @@ func ExampleFanoutJournal() {
 	// The first run dies after three records: the second batch was sent,
 	// but its outcome never reached the store.
 	records := 0
-	dying := pushsdk.FanoutJournal(func(r pushsdk.BatchRecord) error {
+	dying := pushsdk.FanoutJournal(func(batch int, b pushsdk.BatchResult) error {
 		if records++; records > 3 {
 			return errors.New("killed")
 		}
-		return record(r)
+		return record(batch, b)
 	})
 	_, _ = c.PushToDevices(ctx, ids, "hello", nil, dying, pushsdk.FanoutConcurrency(1))
 
@@ -554,11 +554,11 @@ func ExampleChannel_TagDevices() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(len(res.Devices), "ids,", len(res.FailedChannelIDs()), "failed,", len(res.RejectedChannelIDs()), "rejected")
+	fmt.Println(len(res.Devices), "ids,", len(res.FailedChannelIDs()), "failed")
 	n, _ := c.QueryDeviceNumInTag(ctx, "beta")
 	fmt.Println(n.DeviceNum, "devices in the tag")
 	// Output:
-	// 12 ids, 0 failed, 0 rejected
+	// 12 ids, 0 failed
 	// 12 devices in the tag
 }
 
@@ -616,24 +616,29 @@ func ExampleIOSNotification() {
 	// Output: {"aps":{"alert":{"title":"Sale","body":"50% off today"},"badge":1,"sound":"default"},"campaign":"autumn"}
 }
 
-func ExampleExplainSignature() {
+func ExampleSign() {
 	params := url.Values{
-		"apikey":    {"tf9G7QicWAh2aEGFlrI1Ohyb"},
-		"timestamp": {"1447401600"},
-		"msg":       {"hi there"},
+		"apikey":      {"tf9G7QicWAh2aEGFlrI1Ohyb"},
+		"timestamp":   {"1447401600"},
+		"device_type": {"3"},
+		"msg":         {`{"title":"hello","description":"test"}`},
+		"msg_expires": {"3600"},
+		"msg_type":    {"1"},
 	}
-	e := pushsdk.ExplainSignature("POST", "http://api.tuisong.baidu.com/rest/3.0/push/all", params, "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld")
-	fmt.Print(e) // the secret key is masked
-	// Output:
-	// method:    POST
-	// url:       http://api.tuisong.baidu.com/rest/3.0/push/all
-	// params:    (sorted by key, raw values)
-	//            apikey=tf9G7QicWAh2aEGFlrI1Ohyb
-	//            msg=hi there
-	//            timestamp=1447401600
-	// canonical: POSThttp://api.tuisong.baidu.com/rest/3.0/push/allapikey=tf9G7QicWAh2aEGFlrI1Ohybmsg=hi theretimestamp=1447401600<secret key: 32 bytes, md5 aa840ce1>
-	// encoded:   POSThttp%3A%2F%2Fapi.tuisong.baidu.com%2Frest%2F3.0%2Fpush%2Fallapikey%3Dtf9G7QicWAh2aEGFlrI1Ohybmsg%3Dhi+theretimestamp%3D1447401600<secret key: 32 bytes, md5 aa840ce1>
-	// sign:      md5(encoded) = 1de789ed8054d712a90a40cb241aa77b
+	fmt.Println(pushsdk.Sign("POST", "http://api.tuisong.baidu.com/rest/3.0/push/all", params, "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld"))
+	// Output: f462b3fdac8b92d28bc52fc47c54f56e
+}
+
+func ExampleChannel_ExplainSignature() {
+	srv := pushtest.NewServer(exampleClock, pushtest.WithKeys("tf9G7QicWAh2aEGFlrI1Ohyb", "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld"))
+	defer srv.Close()
+	c, err := srv.NewChannel()
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := c.ExplainSignature("push/all", url.Values{"msg": {"hi there"}}) // the secret key is masked
+	fmt.Println(e.Method, e.Params, e.SecretMask)
+	// Output: POST [apikey=tf9G7QicWAh2aEGFlrI1Ohyb msg=hi there timestamp=1768442400] <secret key: 32 bytes, md5 aa840ce1>
 }
 
 func ExampleWithRateLimit() {

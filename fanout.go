@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// DefaultFanoutConcurrency is how many calls a fan-out runs at once unless
+// defaultFanoutConcurrency is how many calls a fan-out runs at once unless
 // [FanoutConcurrency] says otherwise.
-const DefaultFanoutConcurrency = 4
+const defaultFanoutConcurrency = 4
 
 // FanoutOption sets how one call of [Channel.PushToDevices],
 // [Channel.TagDevices] or [Channel.UntagDevices] runs. A bad value is a
@@ -23,8 +23,7 @@ type FanoutOption func(*fanoutOptions) error
 
 type fanoutOptions struct {
 	concurrency int
-	progress    func(done, total int)
-	journal     func(BatchRecord) error
+	journal     func(batch int, b BatchResult) error
 }
 
 // FanoutConcurrency sets how many calls the fan-out runs at once (1–256,
@@ -39,33 +38,28 @@ func FanoutConcurrency(n int) FanoutOption {
 	}
 }
 
-// FanoutProgress makes the fan-out report its progress: fn(done, total) is
-// called after each call with the number of distinct ids whose calls have
-// ended and the number in all, one call at a time.
-func FanoutProgress(fn func(done, total int)) FanoutOption {
-	return func(o *fanoutOptions) error {
-		o.progress = fn
-		return nil
-	}
-}
-
 // FanoutJournal makes the fan-out record its progress through record, so
-// that a process killed at any instant can tell afterwards what was sent:
-// record is called with a batch's ids and [BatchStarted] before the batch is
-// sent, and with its outcome ([BatchSucceeded], [BatchFailed] or
-// [BatchUncertain]) once that is known. Calls are made one at a time. A
-// record that is to survive a crash must be durable (written and synced)
-// when record returns.
+// that a process killed at any instant can tell afterwards what was sent.
+// record is called with a batch's index in the call (from 0) and the batch
+// with State [BatchStarted] before the batch is sent, and again with its
+// outcome ([BatchSucceeded], [BatchFailed] or [BatchUncertain]) once that is
+// known. Calls are made one at a time; b.ChannelIDs is a window of the
+// call's id list, not to be modified. The batches of a call are its
+// distinct ids in order of first appearance, cut into runs of the
+// endpoint's limit ([MaxBatchDevices] for a push, [MaxTagDevices] for a tag
+// call): the same ids give the same batches. Outcomes also make a progress
+// report.
 //
-// When record fails for a start, that batch and every batch not started yet
-// are not sent: they end as failed, with record's error (wrapped in a
-// *ChannelError). When it fails for an outcome, the batch keeps its
-// outcome, and no further batch starts.
+// A record that is to survive a crash must be durable (written and synced)
+// when record returns. When record fails for a start, that batch and every
+// batch not started yet are not sent: they end as failed, with record's
+// error (wrapped in a *ChannelError). When it fails for an outcome, the
+// batch keeps its outcome, and no further batch starts.
 //
 // After a crash, a batch with a start and no outcome may have been
 // delivered: treat its ids as uncertain. Batches without a start were not
-// sent. See the FanoutJournal example for a complete resume loop.
-func FanoutJournal(record func(BatchRecord) error) FanoutOption {
+// sent. See the FanoutJournal example for a complete resume.
+func FanoutJournal(record func(batch int, b BatchResult) error) FanoutOption {
 	return func(o *fanoutOptions) error {
 		if record == nil {
 			return errors.New("FanoutJournal: nil record function")
@@ -119,26 +113,8 @@ func stateOf(err error) BatchState {
 	return BatchUncertain
 }
 
-// BatchRecord is what a [FanoutJournal] records: a batch's start, or its
-// outcome.
-type BatchRecord struct {
-	// Batch is the index of the batch in this fan-out call, from 0. The
-	// batches of a call are its distinct ids in order of first appearance,
-	// cut into runs of the endpoint's limit (10 000 for a push, 10 for a
-	// tag call): the same ids give the same batches.
-	Batch int
-	// ChannelIDs are the batch's ids: a window of the call's id list, not
-	// a copy; do not modify it.
-	ChannelIDs []string
-	// State is BatchStarted before the batch is sent, then its outcome.
-	State BatchState
-	// Result is the service's answer to a push batch that succeeded.
-	Result *PushResult
-	// Err is why a batch failed or is uncertain.
-	Err error
-}
-
-// BatchResult is the outcome of one push/batch_device call of a fan-out.
+// BatchResult is one batch of a fan-out: one push/batch_device call (or
+// tag call), its ids and what became of it.
 type BatchResult struct {
 	// ChannelIDs are the ids of this batch, a window of the de-duplicated
 	// id list (not a copy).
@@ -150,11 +126,10 @@ type BatchResult struct {
 	// Attempted is false for a batch that was never sent: ctx ended or the
 	// journal failed first. Its Err says which.
 	Attempted bool
+	// State is the batch's outcome: BatchSucceeded, BatchFailed or
+	// BatchUncertain (BatchStarted only in a journal's start record).
+	State BatchState
 }
-
-// State returns the batch's outcome: BatchSucceeded, BatchFailed or
-// BatchUncertain.
-func (b *BatchResult) State() BatchState { return stateOf(b.Err) }
 
 // FanoutResult is the outcome of [Channel.PushToDevices]: one entry per
 // batch, in the order of the de-duplicated ids. Every id is in exactly one
@@ -198,40 +173,29 @@ func (r *FanoutResult) NotAttemptedChannelIDs() []string {
 func (r *FanoutResult) ids(state BatchState) []string {
 	n := 0
 	for i := range r.Batches {
-		if r.Batches[i].State() == state {
+		if r.Batches[i].State == state {
 			n += len(r.Batches[i].ChannelIDs)
 		}
 	}
 	out := make([]string, 0, n)
 	for i := range r.Batches {
-		if r.Batches[i].State() == state {
+		if r.Batches[i].State == state {
 			out = append(out, r.Batches[i].ChannelIDs...)
 		}
 	}
 	return out
 }
 
-// MsgIDs returns the msg id of each successful batch.
-func (r *FanoutResult) MsgIDs() []string {
-	var out []string
-	for _, b := range r.Batches {
-		if b.Result != nil {
-			out = append(out, b.Result.MsgID)
-		}
-	}
-	return out
-}
-
-// Err summarises the failures: nil when every batch succeeded, else an
+// err summarises the failures: nil when every batch succeeded, else an
 // error that counts the failed and uncertain ids and wraps the first
 // failed batch's *ChannelError.
-func (r *FanoutResult) Err() error {
+func (r *FanoutResult) err() error {
 	var failed, uncertain, total int
 	var first error
 	for i := range r.Batches {
 		b := &r.Batches[i]
 		total += len(b.ChannelIDs)
-		switch b.State() {
+		switch b.State {
 		case BatchFailed:
 			failed += len(b.ChannelIDs)
 		case BatchUncertain:
@@ -299,12 +263,12 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	}
 	fo := fanoutConfig(&r.checker, fopts)
 	r.channelIDs("channel_ids", channelIDs, 0)
-	r.push(c, msg, opts)
-	if len(r.problems) > 0 {
-		return nil, paramsError(r.problems)
+	r.push(c, r.ep, msg, opts)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	ids := dedup(channelIDs)
-	batches := chunk(ids, MaxBatchDevices)
+	batches := slices.Collect(slices.Chunk(ids, MaxBatchDevices))
 	res := &FanoutResult{Batches: make([]BatchResult, len(batches))}
 	for i := range batches {
 		res.Batches[i].ChannelIDs = batches[i]
@@ -313,9 +277,9 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 		res.Batches[i].Attempted = true
 		return persist(ctx, c, func() (*PushResult, error) { return c.PushBatchUniMsg(ctx, batches[i], msg, opts) })
 	}, func(i int, out *PushResult, err error) {
-		res.Batches[i].Result, res.Batches[i].Err = out, err
+		res.Batches[i].Result, res.Batches[i].Err, res.Batches[i].State = out, err, stateOf(err)
 	})
-	return res, res.Err()
+	return res, res.err()
 }
 
 // TagDevices adds any number of devices to a tag: duplicate ids are dropped
@@ -328,8 +292,7 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 // RequestID is that of the first call.
 //
 // The error is nil only when every call succeeded (an id the service
-// answered with result 1 — see [DeviceResults.RejectedChannelIDs] — still
-// succeeded); otherwise it wraps the first failed call's *ChannelError, and
+// answered with result 1, OK false, still succeeded); otherwise it wraps the first failed call's *ChannelError, and
 // the result is returned too. Arguments refused before sending give a
 // [CodeSDKParams] error and a nil result.
 func (c *Channel) TagDevices(ctx context.Context, tag string, channelIDs []string, fopts ...FanoutOption) (*DeviceResults, error) {
@@ -350,11 +313,11 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 	fo := fanoutConfig(&r.checker, fopts)
 	r.tag("tag", tag, true)
 	r.channelIDs("channel_ids", channelIDs, 0)
-	if len(r.problems) > 0 {
-		return nil, paramsError(r.problems)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	ids := dedup(channelIDs)
-	batches := chunk(ids, MaxTagDevices)
+	batches := slices.Collect(slices.Chunk(ids, MaxTagDevices))
 	out := &DeviceResults{Devices: make([]DeviceResult, len(ids))}
 	for i, id := range ids {
 		out.Devices[i].ChannelID = id
@@ -387,7 +350,7 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 // fanoutConfig applies the fan-out options; a bad one is a problem of the
 // call.
 func fanoutConfig(chk *checker, fopts []FanoutOption) *fanoutOptions {
-	fo := &fanoutOptions{concurrency: DefaultFanoutConcurrency}
+	fo := &fanoutOptions{concurrency: defaultFanoutConcurrency}
 	for i, opt := range fopts {
 		if opt == nil {
 			chk.add("FanoutOption", "option "+strconv.Itoa(i)+" is nil")
@@ -453,31 +416,26 @@ func mergeDevices(dst []DeviceResult, ids []string, got []DeviceResult) error {
 
 // run sends every batch with send on up to fo.concurrency goroutines and
 // hands each outcome to done. Around each send it journals the batch's
-// start and outcome, and reports progress. A batch is not sent when ctx has
-// ended or the journal failed: done gets a not-attempted error for it.
+// start and outcome. A batch is not sent when ctx has ended or the journal
+// failed: done gets a not-attempted error for it.
 func (fo *fanoutOptions) run(ctx context.Context, batches [][]string, send func(i int) (*PushResult, error), done func(i int, res *PushResult, err error)) {
-	total := 0
-	for _, b := range batches {
-		total += len(b)
-	}
 	var (
-		mu     sync.Mutex // serialises journal and progress calls
-		ended  int
-		halted error // the journal's first failure
+		mu     sync.Mutex // serialises journal calls
+		halted error      // the journal's first failure
 	)
 	// record journals a start or an outcome. After the journal failed once,
 	// no batch starts; outcomes of the batches under way are still offered
 	// to it.
-	record := func(rec BatchRecord) error {
+	record := func(i int, b BatchResult) error {
 		if fo.journal == nil {
 			return nil
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if halted != nil && rec.State == BatchStarted {
+		if halted != nil && b.State == BatchStarted {
 			return halted
 		}
-		if err := fo.journal(rec); err != nil {
+		if err := fo.journal(i, b); err != nil {
 			if halted == nil {
 				halted = fmt.Errorf("journal: %w", err)
 			}
@@ -494,32 +452,21 @@ func (fo *fanoutOptions) run(ctx context.Context, batches [][]string, send func(
 		case cerr != nil:
 			err = notAttempted(cerr)
 		default:
-			if jerr := record(BatchRecord{Batch: i, ChannelIDs: batches[i], State: BatchStarted}); jerr != nil {
+			if jerr := record(i, BatchResult{ChannelIDs: batches[i], State: BatchStarted}); jerr != nil {
 				err = notAttempted(jerr)
 				break
 			}
 			res, err = send(i)
-			_ = record(BatchRecord{Batch: i, ChannelIDs: batches[i], State: stateOf(err), Result: res, Err: err})
+			_ = record(i, BatchResult{ChannelIDs: batches[i], Result: res, Err: err, Attempted: true, State: stateOf(err)})
 		}
 		done(i, res, err)
-		if fo.progress != nil {
-			mu.Lock()
-			ended += len(batches[i])
-			fo.progress(ended, total)
-			mu.Unlock()
-		}
 	}
 	n := len(batches)
-	workers := min(fo.concurrency, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range min(fo.concurrency, n) {
 		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				one(i)
 			}
 		})
@@ -570,17 +517,6 @@ func dedup(ids []string) []string {
 		if dup[i/64]&(1<<(i%64)) == 0 {
 			out = append(out, id)
 		}
-	}
-	return out
-}
-
-// chunk splits ids into windows of at most size, without copying.
-func chunk(ids []string, size int) [][]string {
-	out := make([][]string, 0, (len(ids)+size-1)/size)
-	for len(ids) > 0 {
-		n := min(size, len(ids))
-		out = append(out, ids[:n:n])
-		ids = ids[n:]
 	}
 	return out
 }

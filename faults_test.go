@@ -224,7 +224,7 @@ func TestThousandConcurrentCallsWithRotation(t *testing.T) {
 	before := goroutineIDs()
 	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
 	second := srv.NewApp(pushsdk.DeviceAndroid)
-	c, err := srv.NewChannel(pushsdk.WithRetry(pushsdk.NoRetry))
+	c, err := srv.NewChannel(pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 	require.NoError(t, err)
 
 	const n = 1000
@@ -258,7 +258,7 @@ func TestThousandConcurrentCallsWithRotation(t *testing.T) {
 	}
 	t.Logf("%d calls before the rotation took effect, %d after", len(first), len(rotated))
 
-	c.CloseIdleConnections()
+	pushsdk.CloseIdleConnectionsForTest(c)
 	srv.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	var leaked []string

@@ -102,7 +102,7 @@ func FuzzLoadConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, k := range []string{pushsdk.EnvHost, pushsdk.EnvAPIKey, pushsdk.EnvSecretKey, pushsdk.EnvDeviceType} {
+		for _, k := range []string{"BAIDU_PUSH_HOST", "BAIDU_PUSH_API_KEY", "BAIDU_PUSH_SECRET_KEY", "BAIDU_PUSH_DEVICE_TYPE"} {
 			if os.Getenv(k) != "" {
 				t.Skip("the environment would override the file")
 			}

@@ -138,7 +138,7 @@ func (f *fakeService) only() *seen {
 // channel returns a Channel aimed at the fake service, without retries.
 func (f *fakeService) channel(opts ...pushsdk.Option) *pushsdk.Channel {
 	f.t.Helper()
-	opts = append([]pushsdk.Option{pushsdk.WithHost(f.URL + prefix), pushsdk.WithRetry(pushsdk.NoRetry)}, opts...)
+	opts = append([]pushsdk.Option{pushsdk.WithHost(f.URL + prefix), pushsdk.WithRetry(pushsdk.RetryPolicy{})}, opts...)
 	c, err := pushsdk.NewChannel(testKey, testSecret, opts...)
 	require.NoError(f.t, err)
 	return c
@@ -163,3 +163,25 @@ func ok(params string) reply {
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }
+
+// fieldsOf returns the names of the bad fields of a validation error, in
+// the order they were found.
+func fieldsOf(ve *pushsdk.ValidationError) []string {
+	out := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		out[i] = p.Field
+	}
+	return out
+}
+
+// rejectedIDs lists the ids the service answered with result 1 in a call
+// that succeeded.
+func rejectedIDs(r *pushsdk.DeviceResults) []string {
+	var out []string
+	for _, d := range r.Devices {
+		if d.Err == nil && !d.OK {
+			out = append(out, d.ChannelID)
+		}
+	}
+	return out
+}

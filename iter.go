@@ -108,7 +108,7 @@ func pages[T any](first PageOptions, fetch func(PageOptions) ([]T, int64, error)
 	return func(yield func(T, error) bool) {
 		p := first
 		if p.Limit == 0 {
-			p.Limit = MaxPageLimit
+			p.Limit = maxPageLimit
 		}
 		for {
 			items, total, err := fetch(p)

@@ -2,8 +2,8 @@ package pushsdk
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"strconv"
 )
 
 // NotificationStyle is the notification_basic_style of an Android
@@ -65,45 +65,18 @@ type wireAndroid struct {
 // [CodeSDKParams] error naming every bad field.
 func (n AndroidNotification) Msg() (string, error) {
 	var c checker
-	if n.Description == "" {
-		c.add("description", "is required")
-	}
-	if n.BuilderID < 0 {
-		c.add("notification_builder_id", "must not be negative")
-	}
-	if n.Style < 0 || n.Style > StyleClearable|StyleVibrate|StyleRing {
-		c.add("notification_basic_style", "must combine StyleClearable, StyleVibrate and StyleRing (0–7), got "+strconv.Itoa(int(n.Style)))
-	}
-	switch n.OpenType {
-	case OpenApp:
-	case OpenURL:
-		if n.URL == "" {
-			c.add("url", "is required with OpenURL")
-		}
-	case OpenCustom:
-		if n.PkgContent == "" {
-			c.add("pkg_content", "is required with OpenCustom")
-		}
-	default:
-		c.add("open_type", "must be OpenApp, OpenURL or OpenCustom, got "+strconv.Itoa(int(n.OpenType)))
-	}
-	if n.URL != "" && n.OpenType != OpenURL {
-		c.add("url", "is only sent with OpenURL")
-	}
-	if n.PkgContent != "" && n.OpenType != OpenCustom {
-		c.add("pkg_content", "is only sent with OpenCustom")
-	}
+	c.android(&n)
 	msg, err := marshalMsg(wireAndroid{
 		Title: n.Title, Description: n.Description, BuilderID: n.BuilderID, Style: int(n.Style),
 		OpenType: int(n.OpenType), URL: n.URL, PkgContent: n.PkgContent, CustomContent: n.CustomContent,
 	})
 	if err != nil {
 		c.add("custom_content", err.Error())
-	} else if len(msg) > MaxMsgBytes {
-		c.add("msg", "is "+strconv.Itoa(len(msg))+" bytes; the service takes at most 4096")
+	} else {
+		c.size(msg, maxMsgBytes)
 	}
-	if len(c.problems) > 0 {
-		return "", paramsError(c.problems)
+	if err := c.err(); err != nil {
+		return "", err
 	}
 	return msg, nil
 }
@@ -129,6 +102,10 @@ type IOSNotification struct {
 	ThreadID string
 	// Custom keys go at the top level of the payload, beside "aps".
 	Custom map[string]any
+	// MaxBytes is the size limit Msg checks: 0 for the client's default
+	// iOS limit of 256 bytes, up to 4096 (the service's); see
+	// [WithMaxIOSMessageBytes].
+	MaxBytes int
 }
 
 type wireAlert struct {
@@ -146,20 +123,13 @@ type wireAPS struct {
 }
 
 // Msg returns the payload as the msg of a push, checking that it has
-// something to show or do and that it fits the client's default iOS limit of
-// 256 bytes (see [WithMaxIOSMessageBytes]); use MsgLimit for a raised limit.
-func (n IOSNotification) Msg() (string, error) { return n.MsgLimit(DefaultMaxIOSMsgBytes) }
-
-// MsgLimit is Msg with a size limit of max bytes (256…4096).
-func (n IOSNotification) MsgLimit(max int) (string, error) {
+// something to show or do and that it fits MaxBytes (256 unless set). A
+// problem is a [CodeSDKParams] error naming every bad field.
+func (n IOSNotification) Msg() (string, error) {
 	var c checker
-	if max < DefaultMaxIOSMsgBytes || max > MaxMsgBytes {
-		c.add("limit", "must be 256…4096, got "+strconv.Itoa(max))
-	}
+	c.ios(&n)
 	aps := wireAPS{Badge: n.Badge, Sound: n.Sound, ThreadID: n.ThreadID}
 	switch {
-	case n.Alert != "" && (n.AlertTitle != "" || n.AlertBody != ""):
-		c.add("alert", "set either Alert or AlertTitle/AlertBody, not both")
 	case n.Alert != "":
 		aps.Alert = n.Alert
 	case n.AlertTitle != "" || n.AlertBody != "":
@@ -171,15 +141,6 @@ func (n IOSNotification) MsgLimit(max int) (string, error) {
 	if n.MutableContent {
 		aps.MutableContent = 1
 	}
-	if aps.Alert == nil && aps.Badge == nil && aps.Sound == "" && !n.ContentAvailable {
-		c.add("aps", "needs an alert, a badge, a sound or ContentAvailable")
-	}
-	if n.Badge != nil && *n.Badge < 0 {
-		c.add("badge", "must not be negative")
-	}
-	if _, ok := n.Custom["aps"]; ok {
-		c.add("custom", `the key "aps" is reserved`)
-	}
 	payload := make(map[string]any, len(n.Custom)+1)
 	for k, v := range n.Custom {
 		payload[k] = v
@@ -188,11 +149,11 @@ func (n IOSNotification) MsgLimit(max int) (string, error) {
 	msg, err := marshalMsg(payload)
 	if err != nil {
 		c.add("custom", err.Error())
-	} else if len(msg) > max && max >= DefaultMaxIOSMsgBytes {
-		c.add("msg", "is "+strconv.Itoa(len(msg))+" bytes; the limit is "+strconv.Itoa(max))
+	} else {
+		c.size(msg, cmp.Or(n.MaxBytes, defaultMaxIOSMsgBytes))
 	}
-	if len(c.problems) > 0 {
-		return "", paramsError(c.problems)
+	if err := c.err(); err != nil {
+		return "", err
 	}
 	return msg, nil
 }

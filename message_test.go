@@ -53,7 +53,7 @@ func TestAndroidNotificationChecks(t *testing.T) {
 		_, err := tc.n.Msg()
 		var ve *pushsdk.ValidationError
 		require.ErrorAs(t, err, &ve, "%+v", tc.n)
-		assert.Equal(t, tc.fields, ve.Fields())
+		assert.Equal(t, tc.fields, fieldsOf(ve))
 		assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
 	}
 }
@@ -87,8 +87,9 @@ func TestIOSNotificationChecks(t *testing.T) {
 	_, err := long.Msg()
 	var ve *pushsdk.ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, []string{"msg"}, ve.Fields())
-	msg, err := long.MsgLimit(4096)
+	assert.Equal(t, []string{"msg"}, fieldsOf(ve))
+	long.MaxBytes = 4096
+	msg, err := long.Msg()
 	require.NoError(t, err)
 	assert.Len(t, msg, 300+len(`{"aps":{"alert":""}}`))
 
@@ -105,10 +106,11 @@ func TestIOSNotificationChecks(t *testing.T) {
 	for _, tc := range cases {
 		_, err := tc.n.Msg()
 		require.ErrorAs(t, err, &ve, "%+v", tc.n)
-		assert.Equal(t, tc.fields, ve.Fields())
+		assert.Equal(t, tc.fields, fieldsOf(ve))
 	}
-	_, err = pushsdk.IOSNotification{Alert: "a"}.MsgLimit(100)
-	assert.Error(t, err)
+	_, err = pushsdk.IOSNotification{Alert: "a", MaxBytes: 100}.Msg()
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, []string{"MaxBytes"}, fieldsOf(ve))
 }
 
 // TestTypedMessagesAreAcceptedByTheEmulator pushes each builder's output to

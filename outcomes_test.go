@@ -44,7 +44,7 @@ func TestFanoutOutcomeSets(t *testing.T) {
 	require.NotNil(t, res)
 	require.Len(t, res.Batches, len(faults))
 	for i, f := range faults {
-		assert.Equal(t, f.want, res.Batches[i].State(), "batch %d", i)
+		assert.Equal(t, f.want, res.Batches[i].State, "batch %d", i)
 	}
 	var ce *pushsdk.ChannelError
 	require.ErrorAs(t, err, &ce)
@@ -126,17 +126,17 @@ func TestFanoutJournal(t *testing.T) {
 		srv.FailNext("push/batch_device", 1, pushtest.Fault{})
 		srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
 		srv.FailNext("push/batch_device", 1, pushtest.Fault{Status: 504, AfterProcessing: true})
-		var recs []pushsdk.BatchRecord // no lock: the SDK serialises the calls (-race checks it)
+		var recs []record // no lock: the SDK serialises the calls (-race checks it)
 		inFlight := 0
-		journal := func(r pushsdk.BatchRecord) error {
+		journal := func(batch int, b pushsdk.BatchResult) error {
 			sent := len(srv.RequestsTo("push/batch_device"))
-			if r.State == pushsdk.BatchStarted {
+			if b.State == pushsdk.BatchStarted {
 				inFlight++
-				assert.Less(t, sent, inFlight+countDone(recs), "batch %d reached the service before its start was recorded", r.Batch)
+				assert.Less(t, sent, inFlight+countDone(recs), "batch %d reached the service before its start was recorded", batch)
 			} else {
 				inFlight--
 			}
-			recs = append(recs, r)
+			recs = append(recs, record{batch, b})
 			return nil
 		}
 		res, err := c.PushToDevices(context.Background(), ids, "m", nil, pushsdk.FanoutJournal(journal), pushsdk.FanoutConcurrency(4))
@@ -145,17 +145,14 @@ func TestFanoutJournal(t *testing.T) {
 		starts := map[int]bool{}
 		for _, r := range recs {
 			if r.State == pushsdk.BatchStarted {
-				assert.False(t, starts[r.Batch], "one start per batch")
-				starts[r.Batch] = true
+				assert.False(t, starts[r.batch], "one start per batch")
+				starts[r.batch] = true
 				assert.Nil(t, r.Result)
+				assert.False(t, r.Attempted)
 				continue
 			}
-			require.True(t, starts[r.Batch], "the outcome of batch %d came before its start", r.Batch)
-			b := res.Batches[r.Batch]
-			assert.Equal(t, b.State(), r.State)
-			assert.Equal(t, b.ChannelIDs, r.ChannelIDs)
-			assert.Equal(t, b.Result, r.Result)
-			assert.Equal(t, b.Err, r.Err)
+			require.True(t, starts[r.batch], "the outcome of batch %d came before its start", r.batch)
+			assert.Equal(t, res.Batches[r.batch], r.BatchResult, "the outcome recorded is the result's")
 		}
 		assert.Equal(t, 0, inFlight)
 	})
@@ -165,8 +162,8 @@ func TestFanoutJournal(t *testing.T) {
 		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
 		disk := errors.New("disk full")
 		var n atomic.Int32
-		journal := func(r pushsdk.BatchRecord) error {
-			if r.State == pushsdk.BatchStarted && n.Add(1) == 3 {
+		journal := func(_ int, b pushsdk.BatchResult) error {
+			if b.State == pushsdk.BatchStarted && n.Add(1) == 3 {
 				return disk
 			}
 			return nil
@@ -184,15 +181,15 @@ func TestFanoutJournal(t *testing.T) {
 		t.Parallel()
 		srv, c := newEmulator(t, pushtest.WithDeliveryDelay(0, 0))
 		disk := errors.New("disk full")
-		journal := func(r pushsdk.BatchRecord) error {
-			if r.State != pushsdk.BatchStarted && r.Batch == 1 {
+		journal := func(batch int, b pushsdk.BatchResult) error {
+			if b.State != pushsdk.BatchStarted && batch == 1 {
 				return disk
 			}
 			return nil
 		}
 		res, err := c.PushToDevices(context.Background(), ids, "m", nil, pushsdk.FanoutJournal(journal), pushsdk.FanoutConcurrency(1))
 		require.Error(t, err)
-		assert.Equal(t, pushsdk.BatchSucceeded, res.Batches[1].State(), "the batch keeps its outcome")
+		assert.Equal(t, pushsdk.BatchSucceeded, res.Batches[1].State, "the batch keeps its outcome")
 		assert.Equal(t, ids[20000:], res.NotAttemptedChannelIDs(), "no batch starts after the journal failed")
 		assert.Len(t, srv.RequestsTo("push/batch_device"), 2)
 	})
@@ -203,9 +200,9 @@ func TestFanoutJournal(t *testing.T) {
 		_, err := c.CreateTag(context.Background(), "j")
 		require.NoError(t, err)
 		srv.FailNext("tag/add_devices", 1, pushtest.Fault{Status: http.StatusBadGateway, AfterProcessing: true})
-		var recs []pushsdk.BatchRecord
+		var recs []record
 		res, err := c.TagDevices(context.Background(), "j", ids[:25], pushsdk.FanoutConcurrency(1),
-			pushsdk.FanoutJournal(func(r pushsdk.BatchRecord) error { recs = append(recs, r); return nil }))
+			pushsdk.FanoutJournal(func(batch int, b pushsdk.BatchResult) error { recs = append(recs, record{batch, b}); return nil }))
 		require.Error(t, err)
 		require.Len(t, recs, 6)
 		assert.Equal(t, pushsdk.BatchUncertain, recs[1].State)
@@ -217,7 +214,13 @@ func TestFanoutJournal(t *testing.T) {
 	})
 }
 
-func countDone(recs []pushsdk.BatchRecord) int {
+// record is one call of a journal function.
+type record struct {
+	batch int
+	pushsdk.BatchResult
+}
+
+func countDone(recs []record) int {
 	n := 0
 	for _, r := range recs {
 		if r.State != pushsdk.BatchStarted {

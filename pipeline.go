@@ -3,21 +3,19 @@ package pushsdk
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -25,31 +23,22 @@ import (
 // maxBodyBytes caps how much of a response is read.
 const maxBodyBytes = 1 << 20
 
-var (
-	contentTypeForm = []string{"application/x-www-form-urlencoded;charset=utf-8"}
-	bodyPool        = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-)
-
 // do runs a request through the pipeline: validation, then attempts with
 // fresh signatures until one succeeds, fails for good, or the retry policy
 // or ctx ends it.
-func do[T any, PT resultPtr[T]](ctx context.Context, c *Channel, r *request) (*T, error) {
+func do[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, error) {
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
-	if len(r.problems) > 0 {
-		return nil, paramsError(r.problems)
+	if err := r.err(); err != nil {
+		return nil, err
 	}
 	ep := &endpoints[r.ep]
 	for attempt := 1; ; attempt++ {
 		res := PT(new(T))
-		ce := c.attempt(ctx, r, attempt, res)
+		ce := c.attempt(ctx, r, attempt, res.decode)
 		if ce == nil {
-			c.limit.succeeded()
 			return (*T)(res), nil
-		}
-		if ce.Code == CodeTooFrequent {
-			c.limit.throttled()
 		}
 		if attempt > c.retry.MaxRetries || !retryable(ep, ce) || ctx.Err() != nil {
 			return nil, ce
@@ -98,14 +87,18 @@ func retryable(ep *endpoint, ce *ChannelError) bool {
 // exchange as a whole — connecting, sending, waiting for and reading the
 // answer — is bounded by the Channel's timeout, whatever client it goes
 // through and whatever the answer is.
-func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDecoder) *ChannelError {
-	if err := c.limit.wait(ctx); err != nil {
-		// The limiter refuses at once when ctx would expire before a token.
-		cerr := ctx.Err()
-		if cerr == nil {
-			cerr = context.DeadlineExceeded
+func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(params []byte, requestID int64) error) (ce *ChannelError) {
+	if c.limit != nil {
+		done, err := c.limit.Wait(ctx)
+		if err != nil {
+			if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+				err = &ctxError{ctx: cerr, last: err}
+			}
+			return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": rate limiter", Err: err}
 		}
-		return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], Err: &ctxError{ctx: cerr, last: err}}
+		if done != nil {
+			defer func() { done(ce != nil && ce.Code == CodeTooFrequent) }()
+		}
 	}
 	start := time.Now()
 	creds := c.creds.Load()
@@ -119,22 +112,18 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 	if c.traced {
 		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }})
 	}
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, "", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.urls[r.ep], bytes.NewReader(body))
 	if err != nil {
-		ce := &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
+		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
 		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
 		return ce
 	}
-	// The endpoint's URL was parsed once, at construction; each request
-	// gets its own copy of it.
-	u := *c.parsedURLs[r.ep]
-	req.URL, req.Host = &u, u.Host
-	req.Header["Content-Type"] = contentTypeForm
-	req.Header["User-Agent"] = c.uaHeader
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	req.Header.Set("User-Agent", c.userAgent)
 
 	resp, err := c.client.Do(req)
 	if err != nil {
-		ce := c.transportError(ctx, actx, err, 0)
+		ce = c.transportError(ctx, actx, err, 0)
 		ce.sent = !(notSent(err) || c.traced && !gotConn.Load())
 		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
 		return ce
@@ -147,21 +136,13 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 		// connection is no longer HTTP; nothing more will come that the SDK
 		// could read.
 		resp.Body.Close()
-		ce := &ChannelError{Code: CodeBadError, Msg: sdkCodeText[CodeBadError], HTTPStatus: resp.StatusCode,
+		ce = &ChannelError{Code: CodeBadError, Msg: sdkCodeText[CodeBadError], HTTPStatus: resp.StatusCode,
 			Err: fmt.Errorf("unexpected HTTP %d %s", resp.StatusCode, sanitize(http.StatusText(resp.StatusCode)))}
 		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
 		return ce
 	}
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bodyPool.Put(buf)
-		}
-	}()
-	readErr := readCapped(resp, buf)
+	data, readErr := readBody(resp)
 	resp.Body.Close()
-	var ce *ChannelError
 	var rid int64
 	switch {
 	case readErr != nil && errors.Is(readErr, errBodyTooLarge):
@@ -172,9 +153,9 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, res resultDeco
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		// Redirects are never followed: a signed request goes to the
 		// service it was signed for, or nowhere.
-		ce = badBody(resp.StatusCode, redirectError(resp), buf.Bytes())
+		ce = badBody(resp.StatusCode, redirectError(resp), data)
 	default:
-		rid, ce = decodeEnvelope(resp.StatusCode, buf.Bytes(), r.ep, res)
+		rid, ce = decodeEnvelope(resp.StatusCode, data, r.ep, decode)
 		if ce != nil && ce.Code == CodeAuthFailed {
 			ce.Err = explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
 		}
@@ -191,213 +172,115 @@ func redirectError(resp *http.Response) error {
 	return errors.New("redirect not followed")
 }
 
-// resultDecoder is the non-generic view of resultPtr.
-type resultDecoder interface {
-	decode(params []byte) error
-	setRequestID(id int64)
-}
-
 // encode builds the form body of one attempt: the endpoint's parameters
-// plus the common ones, sorted, signed with the current key pair. Each key
-// and value is PHP-urlencoded once: the body takes the encodings joined by
-// = and &, the signature (§3) the same encodings joined by %3D, between the
-// encoded method and URL and the encoded secret key.
+// plus the common ones, sorted by key and signed with the current key pair.
+// It returns the sorted parameters too, for a 30603's explanation.
 func (c *Channel) encode(r *request, creds *credentials, ts int64) ([]byte, []param) {
-	var commonBuf [4]param
-	common := commonBuf[:0]
-	common = append(common, param{"apikey", creds.apiKey}, param{"timestamp", strconv.FormatInt(ts, 10)})
+	ps := make([]param, 0, len(r.params)+5)
+	ps = append(ps, r.params...)
+	ps = append(ps, param{"apikey", creds.apiKey}, param{"timestamp", strconv.FormatInt(ts, 10)})
 	if c.sigTTL > 0 {
-		common = append(common, param{"expires", strconv.FormatInt(ts+c.sigTTL, 10)})
+		ps = append(ps, param{"expires", strconv.FormatInt(ts+c.sigTTL, 10)})
 	}
 	if dt := c.deviceTypeFor(r.deviceType); dt != 0 {
-		common = append(common, param{"device_type", strconv.Itoa(int(dt))})
+		ps = append(ps, param{"device_type", strconv.Itoa(int(dt))})
 	}
-	all := make([]param, 0, len(r.params)+len(common))
-	all = append(all, r.params...)
-	all = append(all, common...)
-	sortParams(all)
-
-	n := len("sign=") + 32
-	for _, p := range all {
-		n += len(p.key) + len(p.val) + 2
-	}
-	body := make([]byte, 0, n+n/2)
-	h := getSignHasher()
-	h.write(c.signPrefix[r.ep])
-	for _, p := range all {
-		start := len(body)
+	slices.SortStableFunc(ps, byKey)
+	sign := signature(http.MethodPost, c.urls[r.ep], ps, creds.secretKey)
+	// PHP's urlencode is also a valid form encoding.
+	var body []byte
+	for _, p := range ps {
 		body = appendPHPEncode(body, p.key)
-		h.write(body[start:])
-		h.write(encodedEquals)
 		body = append(body, '=')
-		start = len(body)
 		body = appendPHPEncode(body, p.val)
-		h.write(body[start:])
 		body = append(body, '&')
 	}
-	h.write(creds.encSecret)
-	sum := h.sum()
-	body = append(body, "sign="...)
-	return hex.AppendEncode(body, sum[:]), all
-}
-
-var encodedEquals = []byte("%3D")
-
-// signHasher feeds the signature's MD5 through a fixed buffer, so that
-// signing a 10 000-id batch needs no buffer the size of the batch.
-type signHasher struct {
-	h       hash.Hash
-	buf     []byte
-	scratch []byte // for enc
-	digest  [md5.Size]byte
-}
-
-var signHasherPool = sync.Pool{New: func() any { return &signHasher{h: md5.New(), buf: make([]byte, 0, 4096)} }}
-
-func getSignHasher() *signHasher {
-	s := signHasherPool.Get().(*signHasher)
-	s.h.Reset()
-	return s
-}
-
-func (s *signHasher) write(p []byte) {
-	if len(s.buf)+len(p) > cap(s.buf) {
-		s.h.Write(s.buf)
-		clear(s.buf)
-		s.buf = s.buf[:0]
-		if len(p) > cap(s.buf) {
-			s.h.Write(p)
-			return
-		}
-	}
-	s.buf = append(s.buf, p...)
-}
-
-// sum returns the digest and puts the hasher back, its buffer (which held
-// the secret key) cleared.
-func (s *signHasher) sum() [md5.Size]byte {
-	s.h.Write(s.buf)
-	clear(s.buf)
-	s.buf = s.buf[:0]
-	clear(s.scratch)
-	if cap(s.scratch) > 4096 {
-		s.scratch = nil
-	}
-	s.h.Sum(s.digest[:0])
-	out := s.digest
-	s.h.Reset()
-	signHasherPool.Put(s)
-	return out
-}
-
-// enc feeds PHP's urlencode of str.
-func (s *signHasher) enc(str string) {
-	s.scratch = appendPHPEncode(s.scratch[:0], str)
-	s.write(s.scratch)
-}
-
-// sortParams sorts by key in byte order; the lists are short.
-func sortParams(ps []param) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].key < ps[j-1].key; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
+	return append(append(body, "sign="...), sign...), ps
 }
 
 var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
-func readCapped(resp *http.Response, buf *bytes.Buffer) error {
+// readBody reads an answer through the 1 MiB cap.
+func readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > maxBodyBytes {
-		return errBodyTooLarge
+		return nil, errBodyTooLarge
 	}
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if err == nil && len(data) > maxBodyBytes {
+		err = errBodyTooLarge
 	}
-	lr := io.LimitedReader{R: resp.Body, N: maxBodyBytes + 1}
-	if _, err := buf.ReadFrom(&lr); err != nil {
-		return err
-	}
-	if buf.Len() > maxBodyBytes {
-		return errBodyTooLarge
-	}
-	return nil
+	return data, err
 }
 
-type jsonString struct {
-	v   string
-	set bool
-}
-
-func (s *jsonString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
+// decodeEnvelope turns a complete HTTP answer into nil (decode has filled
+// the result in), the service's error, or a code 4/5 error for a body that
+// is not a valid envelope.
+func decodeEnvelope(status int, body []byte, ep endpointID, decode func([]byte, int64) error) (int64, *ChannelError) {
+	var env envelope
+	err := json.Unmarshal(body, &env)
+	if kind := jsonKind(body); err != nil && kind != "object" && kind != "" {
+		err = errors.New("expected a JSON object, got " + kind)
 	}
-	v, err := unquote(b)
-	if err != nil {
-		return errors.New("error_msg is not a string")
+	rid, code := env.RequestID.v, env.ErrorCode.v
+	var params []byte
+	if len(env.Params) > 0 && string(env.Params) != "null" {
+		params = env.Params
 	}
-	s.v, s.set = v, true
-	return nil
-}
-
-// decodeEnvelope turns a complete HTTP answer into nil (res is filled in),
-// the service's error, or a code 4/5 error for a body that is not a valid
-// envelope.
-func decodeEnvelope(status int, body []byte, ep endpointID, res resultDecoder) (int64, *ChannelError) {
-	ok := status >= 200 && status < 300
-	var (
-		rid, code jsonInt
-		msg       jsonString
-		params    []byte
-	)
-	// One pass validates the whole body and picks the envelope's members.
-	err := eachMemberValid(body, func(k, v []byte) error {
-		switch string(k) {
-		case "request_id":
-			return rid.UnmarshalJSON(v)
-		case "error_code":
-			return code.UnmarshalJSON(v)
-		case "error_msg":
-			return msg.UnmarshalJSON(v)
-		case "response_params":
-			if string(v) != "null" {
-				params = v
-			}
-		}
-		return nil
-	})
 	switch {
-	case err == nil && code.set && code.v != 0 && !isServiceCode(code.v):
-		// A code the service does not use (such as 3) must not pass for one
-		// of the SDK's own codes 1–5, which say what the SDK knows.
-		ce := badBody(status, fmt.Errorf("error_code %d is not a code of the service", code.v), body)
-		ce.RequestID = rid.v
-		return 0, ce
-	case err == nil && code.set && code.v != 0:
-		text := sanitize(msg.v)
-		if text == "" {
-			text = "service error " + strconv.FormatInt(code.v, 10)
-		}
-		return 0, &ChannelError{Code: int(code.v), Msg: text, RequestID: rid.v, HTTPStatus: status}
-	case err == errScan:
-		return 0, badBody(status, checkJSON(body), body)
 	case err != nil:
 		return 0, badBody(status, err, body)
-	case !ok:
+	case code != 0 && !isServiceCode(code):
+		// A code the service does not use (such as 3) must not pass for one
+		// of the SDK's own codes 1–5, which say what the SDK knows.
+		ce := badBody(status, fmt.Errorf("error_code %d is not a code of the service", code), body)
+		ce.RequestID = rid
+		return 0, ce
+	case code != 0:
+		text := ""
+		if env.ErrorMsg != nil {
+			text = sanitize(*env.ErrorMsg)
+		}
+		if text == "" {
+			text = "service error " + strconv.FormatInt(code, 10)
+		}
+		return 0, &ChannelError{Code: int(code), Msg: text, RequestID: rid, HTTPStatus: status}
+	case status < 200 || status >= 300:
 		return 0, badBody(status, errors.New("no error_code in the body"), body)
-	case !rid.set:
+	case !env.RequestID.set:
 		return 0, badBody(status, errors.New("no request_id in the body"), body)
 	case params == nil && ep != epTimerCancel:
-		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid.v, HTTPStatus: status,
+		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid, HTTPStatus: status,
 			Err: errors.New("response_params is missing")}
-	case params != nil:
-		if err := res.decode(params); err != nil {
-			return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid.v, HTTPStatus: status, Err: err}
-		}
 	}
-	res.setRequestID(rid.v)
-	return rid.v, nil
+	if err := decode(params, rid); err != nil {
+		return 0, &ChannelError{Code: CodeBadResult, Msg: sdkCodeText[CodeBadResult], RequestID: rid, HTTPStatus: status,
+			Err: fmt.Errorf("response_params: %w", err)}
+	}
+	return rid, nil
+}
+
+// jsonKind names the kind of JSON value b starts with, or "" when it
+// starts with nothing JSON could.
+func jsonKind(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return ""
+	}
+	switch c := b[0]; {
+	case c == '{':
+		return "object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == '-' || c >= '0' && c <= '9':
+		return "a number"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	}
+	return ""
 }
 
 // badBody is the code 4 (2xx) or 5 (other) error for a body that is not a

@@ -31,9 +31,6 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is what a Channel uses without [WithRetry].
 var DefaultRetryPolicy = RetryPolicy{MaxRetries: 2, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second}
 
-// NoRetry switches retries off: WithRetry(NoRetry).
-var NoRetry = RetryPolicy{}
-
 // delay is the jittered wait before retry k (k ≥ 1).
 func (p RetryPolicy) delay(k int) time.Duration {
 	d := p.backoff(k)

@@ -86,7 +86,7 @@ func TestEachRetryIsSignedAfresh(t *testing.T) {
 	base := time.Now().Add(-100 * time.Second)
 	var tick atomic.Int64
 	clock := func() time.Time { return base.Add(time.Duration(tick.Add(1)) * 7 * time.Second) }
-	_, err := f.channel(fastRetry, pushsdk.WithClock(clock)).PushMsgToAll(context.Background(), "m", nil)
+	_, err := f.channel(fastRetry, pushsdk.WithClockForTest(clock)).PushMsgToAll(context.Background(), "m", nil)
 	require.Error(t, err)
 	reqs := f.requests()
 	require.Len(t, reqs, 3)
@@ -191,7 +191,7 @@ func TestNoRetryAndDefaultPolicy(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, pushsdk.RetryPolicy{MaxRetries: 2, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second}, pushsdk.DefaultRetryPolicy)
 	f := newFakeService(t, func(*seen) reply { return reply{500, `{"request_id":1,"error_code":30600,"error_msg":"x"}`} })
-	_, err := f.channel(pushsdk.WithRetry(pushsdk.NoRetry)).QueryTags(context.Background(), nil)
+	_, err := f.channel(pushsdk.WithRetry(pushsdk.RetryPolicy{})).QueryTags(context.Background(), nil)
 	assert.Equal(t, 30600, pushsdk.ErrorCode(err))
 	assert.Len(t, f.requests(), 1)
 

@@ -51,7 +51,7 @@ func TestSendTimeWindowIsExact(t *testing.T) {
 	t.Parallel()
 	f := newFakeService(t, func(*seen) reply { return ok(`{"msg_id":"1","send_time":1,"timer_id":"2"}`) })
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	c := f.channel(pushsdk.WithClock(func() time.Time { return now }))
+	c := f.channel(pushsdk.WithClockForTest(func() time.Time { return now }))
 	for _, tc := range []struct {
 		ahead time.Duration
 		ok    bool

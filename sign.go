@@ -3,8 +3,6 @@ package pushsdk
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,8 +10,10 @@ import (
 	"strings"
 )
 
-// Sign computes the request signature of protocol.md §3. It is a pure
-// function: no clock, no I/O, no package state.
+// Sign computes the request signature the service expects in the "sign"
+// parameter (docs/PROTOCOL.md, "Signature"). It is a pure function: no
+// clock, no I/O, no package state. The Channel signs every request with it,
+// and the emulator in package pushtest checks every request with it.
 //
 //  1. M is method in upper case ("POST").
 //  2. U is rawURL without its query string or fragment: scheme, host, port
@@ -25,22 +25,18 @@ import (
 //     in the order given.
 //  4. B = M + U + pairs + secretKey.
 //  5. E is PHP's urlencode of B's UTF-8 bytes: A–Z a–z 0–9 - _ . stay, a
-//     space becomes +, every other byte becomes %XX in upper-case hex.
+//     space becomes +, every other byte becomes %XX in upper-case hex (so
+//     "~" becomes %7E, which Go's url.QueryEscape and Python 3's quote_plus
+//     leave alone).
 //  6. The signature is the lowercase hex MD5 of E.
-//
-// The result is what the service expects in the "sign" parameter.
 func Sign(method, rawURL string, params url.Values, secretKey string) string {
-	return signParams(method, rawURL, sortedParams(params), secretKey)
+	return signature(method, rawURL, sortedParams(params), secretKey)
 }
 
 // sortedParams lists every parameter but sign, sorted by key; the values of
 // one key keep their order.
 func sortedParams(params url.Values) []param {
-	n := 0
-	for _, vs := range params {
-		n += len(vs)
-	}
-	ps := make([]param, 0, n)
+	var ps []param
 	for k, vs := range params {
 		if k == "sign" {
 			continue
@@ -49,104 +45,94 @@ func sortedParams(params url.Values) []param {
 			ps = append(ps, param{k, v})
 		}
 	}
-	slices.SortStableFunc(ps, func(a, b param) int { return strings.Compare(a.key, b.key) })
+	slices.SortStableFunc(ps, byKey)
 	return ps
 }
 
 // param is one request parameter.
 type param struct{ key, val string }
 
-// signParams computes the signature over parameters already in order.
-func signParams(method, rawURL string, ps []param, secretKey string) string {
-	h := getSignHasher()
-	h.enc(strings.ToUpper(method))
-	h.enc(stripQuery(rawURL))
-	for _, p := range ps {
-		h.enc(p.key)
-		h.write(encodedEquals)
-		h.enc(p.val)
-	}
-	h.enc(secretKey)
-	sum := h.sum()
-	var out [32]byte
-	hex.Encode(out[:], sum[:])
-	return string(out[:])
-}
+func byKey(a, b param) int { return strings.Compare(a.key, b.key) }
 
-// SignedParam is one parameter as the signature takes it.
-type SignedParam struct {
-	Key, Value string
+// signature is steps 1–6 over parameters already sorted: the one
+// implementation behind Sign, the Channel and ExplainSignature. E is
+// streamed into the MD5 through a small buffer, so that signing a
+// 10 000-id batch needs no copy of it.
+func signature(method, rawURL string, ps []param, secretKey string) string {
+	h := md5.New()
+	buf := make([]byte, 0, 1024)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			if len(buf) > cap(buf)-3 {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = appendPHPEncodeByte(buf, s[i])
+		}
+	}
+	add(strings.ToUpper(method))
+	add(stripQuery(rawURL))
+	for _, p := range ps {
+		add(p.key)
+		add("=")
+		add(p.val)
+	}
+	add(secretKey)
+	h.Write(buf)
+	clear(buf) // it held the end of the secret key
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // SignatureExplanation shows how a signature is computed, with the secret
 // key masked, so that a 30603 (Authentication Failed) can be explained and
 // compared with what the other side computed, without leaking the key.
 type SignatureExplanation struct {
-	Method string        // M, upper case
-	URL    string        // U, as signed: no query string
-	Params []SignedParam // every parameter but sign, in signing order
+	Method string   `json:"method"` // M, upper case
+	URL    string   `json:"url"`    // U, as signed: no query string
+	Params []string `json:"params"` // every parameter but sign, as key=value, in signing order
 	// Canonical is B = M + U + key=value pairs + secret key, with the
 	// secret key replaced by SecretMask.
-	Canonical string
+	Canonical string `json:"canonical"`
 	// Encoded is E, PHP's urlencode of B, with the secret key's encoding
 	// replaced by SecretMask.
-	Encoded string
+	Encoded string `json:"encoded"`
 	// SecretMask stands for the secret key: its length and the first
 	// eight hex digits of its MD5, to tell two keys apart without showing
 	// either.
-	SecretMask string
-	Sign       string // lowercase hex MD5 of the real E
-}
-
-// ExplainSignature computes the signature of [Sign] and explains it.
-func ExplainSignature(method, rawURL string, params url.Values, secretKey string) *SignatureExplanation {
-	return explain(method, rawURL, sortedParams(params), secretKey)
+	SecretMask string `json:"secret_mask"`
+	Sign       string `json:"sign"` // lowercase hex MD5 of the real E
 }
 
 func explain(method, rawURL string, ps []param, secretKey string) *SignatureExplanation {
 	sum := md5.Sum([]byte(secretKey))
 	mask := "<secret key: " + strconv.Itoa(len(secretKey)) + " bytes, md5 " + hex.EncodeToString(sum[:4]) + ">"
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteString(stripQuery(rawURL))
 	e := &SignatureExplanation{Method: strings.ToUpper(method), URL: stripQuery(rawURL), SecretMask: mask}
+	canonical := e.Method + e.URL
 	for _, p := range ps {
-		b.WriteString(p.key)
-		b.WriteByte('=')
-		b.WriteString(p.val)
-		e.Params = append(e.Params, SignedParam{p.key, p.val})
+		e.Params = append(e.Params, p.key+"="+p.val)
+		canonical += p.key + "=" + p.val
 	}
-	canonical := b.String()
 	e.Canonical = canonical + mask
-	e.Encoded = PHPURLEncode(canonical) + mask
-	e.Sign = signParams(method, rawURL, ps, secretKey)
+	e.Encoded = string(appendPHPEncode(nil, canonical)) + mask
+	e.Sign = signature(method, rawURL, ps, secretKey)
 	return e
 }
 
-// String lays the explanation out line by line.
-func (e *SignatureExplanation) String() string {
+// Error lays the explanation out line by line: method, URL, the sorted
+// parameters, the canonical string, its encoding and the signature. As the
+// cause of a 30603 [ChannelError], errors.As(err, &explanation) finds it.
+func (e *SignatureExplanation) Error() string {
 	var b strings.Builder
 	b.WriteString("method:    " + e.Method + "\n")
 	b.WriteString("url:       " + e.URL + "\n")
 	b.WriteString("params:    (sorted by key, raw values)\n")
 	for _, p := range e.Params {
-		b.WriteString("           " + p.Key + "=" + p.Value + "\n")
+		b.WriteString("           " + p + "\n")
 	}
 	b.WriteString("canonical: " + e.Canonical + "\n")
 	b.WriteString("encoded:   " + e.Encoded + "\n")
 	b.WriteString("sign:      md5(encoded) = " + e.Sign + "\n")
 	return b.String()
-}
-
-// Format prints [SignatureExplanation.String] for every verb, although the
-// explanation is also an error.
-func (e *SignatureExplanation) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, e.String()) }
-
-// Error makes the explanation usable as the cause of a 30603
-// [ChannelError]: errors.As(err, &explanation) retrieves it. It is the one
-// line summary; String is the full layout.
-func (e *SignatureExplanation) Error() string {
-	return "signed " + e.Method + " " + e.URL + " as " + e.Sign + " (secret " + e.SecretMask + ")"
 }
 
 // ExplainSignature shows how the Channel would sign a call to path (e.g.
@@ -167,7 +153,7 @@ func (c *Channel) ExplainSignature(path string, params url.Values) *SignatureExp
 	if c.deviceType != 0 && all.Get("device_type") == "" {
 		all.Set("device_type", strconv.Itoa(int(c.deviceType)))
 	}
-	return ExplainSignature(http.MethodPost, c.baseURL+APIPrefix+strings.TrimPrefix(path, "/"), all, creds.secretKey)
+	return explain(http.MethodPost, c.baseURL+apiPrefix+strings.TrimPrefix(path, "/"), sortedParams(all), creds.secretKey)
 }
 
 func stripQuery(u string) string {
@@ -195,26 +181,21 @@ var phpSafe = func() (t [256]bool) {
 }()
 
 // appendPHPEncode appends PHP's urlencode of s to dst. Its output is also a
-// valid application/x-www-form-urlencoded encoding, so the request body uses
+// valid application/x-www-form-urlencoded encoding, so request bodies use
 // it too.
 func appendPHPEncode(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case phpSafe[c]:
-			dst = append(dst, c)
-		case c == ' ':
-			dst = append(dst, '+')
-		default:
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
+		dst = appendPHPEncodeByte(dst, s[i])
 	}
 	return dst
 }
 
-// PHPURLEncode returns s encoded as PHP's urlencode does it: A–Z a–z 0–9
-// - _ . stay, a space becomes +, every other byte becomes %XX (upper-case
-// hex). It is step 5 of [Sign], exported for signature diagnostics.
-func PHPURLEncode(s string) string {
-	return string(appendPHPEncode(make([]byte, 0, len(s)+len(s)/2), s))
+func appendPHPEncodeByte(dst []byte, c byte) []byte {
+	switch {
+	case phpSafe[c]:
+		return append(dst, c)
+	case c == ' ':
+		return append(dst, '+')
+	}
+	return append(dst, '%', upperHex[c>>4], upperHex[c&15])
 }

@@ -156,7 +156,7 @@ func TestTimeoutBoundsEveryAttempt(t *testing.T) {
 		require.NoError(t, err)
 		d, ok := deadline.Load().(time.Time)
 		require.True(t, ok, "the attempt has a deadline")
-		assert.WithinDuration(t, start.Add(pushsdk.DefaultTimeout), d, 5*time.Second)
+		assert.WithinDuration(t, start.Add((30 * time.Second)), d, 5*time.Second)
 	})
 }
 
@@ -196,7 +196,7 @@ func TestNothingSentIsSafeToRetry(t *testing.T) {
 				_ = c.SetReadDeadline(time.Now().Add(time.Second))
 				_, _ = io.Copy(io.Discard, c)
 			})
-			_, err = rawChannel(t, strings.Replace(url, "http://", "https://", 1), append(opts, pushsdk.WithConnectTimeout(200*time.Millisecond), pushsdk.WithTimeout(400*time.Millisecond), pushsdk.WithRetry(pushsdk.NoRetry))...).
+			_, err = rawChannel(t, strings.Replace(url, "http://", "https://", 1), append(opts, pushsdk.WithConnectTimeout(200*time.Millisecond), pushsdk.WithTimeout(400*time.Millisecond), pushsdk.WithRetry(pushsdk.RetryPolicy{}))...).
 				PushMsgToAll(ctx(t), "m", nil)
 			require.ErrorAs(t, err, &ce)
 			if name == "own transport" {
@@ -247,7 +247,7 @@ func TestIdleConnectionsClosedBeforeServers(t *testing.T) {
 	idle, attempt := pushsdk.IdleConnTimeoutForTest(c)
 	assert.Positive(t, idle)
 	assert.LessOrEqual(t, idle, 45*time.Second)
-	assert.Equal(t, pushsdk.DefaultTimeout, attempt)
+	assert.Equal(t, (30 * time.Second), attempt)
 }
 
 // TestServiceCodesNeverPassForSDKCodes: an error_code outside the service's

@@ -326,7 +326,8 @@ type DeviceResults struct {
 }
 
 // SucceededChannelIDs returns the ids whose call the service accepted,
-// whatever their per-device result (see RejectedChannelIDs).
+// whatever their per-device result: an id the service answered with result
+// 1 (not added, or not removed; it gives no reason) has OK false and no Err.
 func (r *DeviceResults) SucceededChannelIDs() []string { return r.ids(BatchSucceeded) }
 
 // FailedChannelIDs returns the ids whose call was provably not processed:
@@ -336,19 +337,6 @@ func (r *DeviceResults) FailedChannelIDs() []string { return r.ids(BatchFailed) 
 // UncertainChannelIDs returns the ids whose call may have been processed
 // although it failed (see [ChannelError.MaybeProcessed]).
 func (r *DeviceResults) UncertainChannelIDs() []string { return r.ids(BatchUncertain) }
-
-// RejectedChannelIDs returns the ids whose call succeeded but which the
-// service answered with result 1: not added (already in the tag, or not a
-// device the service knows) or not removed (not in the tag).
-func (r *DeviceResults) RejectedChannelIDs() []string {
-	var out []string
-	for _, d := range r.Devices {
-		if d.Err == nil && !d.OK {
-			out = append(out, d.ChannelID)
-		}
-	}
-	return out
-}
 
 func (r *DeviceResults) ids(state BatchState) []string {
 	var out []string

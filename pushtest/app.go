@@ -101,7 +101,7 @@ func (a *App) lock() func() {
 // Each must be a well-formed channel id (1–64 digits).
 func (a *App) Bind(channelIDs ...string) error {
 	for _, id := range channelIDs {
-		if !pushsdk.ValidChannelID(id) {
+		if !isChannelID(id) {
 			return fmt.Errorf("pushtest: %q is not a channel id", id)
 		}
 	}
@@ -206,7 +206,7 @@ func (a *App) message(m *message, now time.Time) Message {
 // unknown tag. The default tag holds every bound device.
 func (a *App) TagMembers(tag string) (members []string, ok bool) {
 	defer a.lock()()
-	if tag == pushsdk.DefaultTag {
+	if tag == defaultTag {
 		return a.s.boundIDs(), true
 	}
 	t := a.s.tags[tag]

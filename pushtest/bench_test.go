@@ -60,7 +60,7 @@ func BenchmarkEmulatorThroughput(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 	})
 	b.Run("client=sdk", func(b *testing.B) {
-		c, err := srv.NewChannel(pushsdk.WithRetry(pushsdk.NoRetry))
+		c, err := srv.NewChannel(pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func lookupCode(code int) codeInfo {
 	if ci, ok := codes[code]; ok {
 		return ci
 	}
-	if code > pushsdk.CodeIOSDuplicateMessage && code <= pushsdk.CodeIOSErrorMax {
+	if code > pushsdk.CodeIOSDuplicateMessage && code <= iosErrorMax {
 		return codeInfo{"iOS Certificate Error", http.StatusBadRequest}
 	}
 	return codeInfo{"Internal Server Error", http.StatusInternalServerError}

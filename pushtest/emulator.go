@@ -18,8 +18,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Option configures an [Emulator] or a [Server].
-type Option func(*config)
+// Option configures an [Emulator] or a [Server]. It has the shape of
+// pushsdk.Option: a bad value is an error, and [New] and [NewServer] panic
+// with it, as httptest.NewServer does when it cannot start: options are the
+// test author's to get right.
+type Option func(*config) error
 
 type config struct {
 	apiKey, secretKey string
@@ -37,12 +40,24 @@ type config struct {
 
 // WithKeys sets the default app's key pair instead of generated keys.
 func WithKeys(apiKey, secretKey string) Option {
-	return func(c *config) { c.apiKey, c.secretKey = apiKey, secretKey }
+	return func(c *config) error {
+		if apiKey == "" || secretKey == "" {
+			return fmt.Errorf("WithKeys: empty key")
+		}
+		c.apiKey, c.secretKey = apiKey, secretKey
+		return nil
+	}
 }
 
 // WithPlatform sets the default app's platform (default Android).
 func WithPlatform(t pushsdk.DeviceType) Option {
-	return func(c *config) { c.platform = t }
+	return func(c *config) error {
+		if t != pushsdk.DeviceAndroid && t != pushsdk.DeviceIOS {
+			return fmt.Errorf("WithPlatform: %v is neither Android nor iOS", t)
+		}
+		c.platform = t
+		return nil
+	}
 }
 
 // WithRequireBinding makes only explicitly bound channel ids (see
@@ -50,49 +65,80 @@ func WithPlatform(t pushsdk.DeviceType) Option {
 // and batch pushes fail for them. Without it, any well-formed channel id
 // the emulator has not seen counts as a bound device.
 func WithRequireBinding() Option {
-	return func(c *config) { c.requireBinding = true }
+	return func(c *config) error { c.requireBinding = true; return nil }
 }
 
-// WithClock starts the emulator's clock frozen at start; only
+// WithFrozenClock starts the emulator's clock frozen at start; only
 // [Emulator.Advance] moves it. Without it the clock follows the system
-// clock (plus whatever Advance added). Clients must then sign with the
-// emulator's time: pushsdk.WithClock(srv.Now), as [Server.NewChannel] does.
-func WithClock(start time.Time) Option {
-	return func(c *config) { c.start = start }
+// clock (plus whatever Advance added). Either way, clients must sign with
+// the emulator's time, as the Channels of [Server.NewChannel] do; see the
+// package documentation on time.
+func WithFrozenClock(start time.Time) Option {
+	return func(c *config) error {
+		if start.IsZero() {
+			return fmt.Errorf("WithFrozenClock: zero time")
+		}
+		c.start = start
+		return nil
+	}
 }
 
 // WithDeliveryDelay sets how long an accepted message stays pending (status
 // 1) and then sending (status 2) before it is delivered and sent (status 0).
 // The default is one second each; zero delivers at once.
 func WithDeliveryDelay(pending, sending time.Duration) Option {
-	return func(c *config) { c.pendingFor, c.sendingFor = max(pending, 0), max(sending, 0) }
+	return func(c *config) error {
+		if pending < 0 || sending < 0 {
+			return fmt.Errorf("WithDeliveryDelay: negative delay")
+		}
+		c.pendingFor, c.sendingFor = pending, sending
+		return nil
+	}
 }
 
 // WithRateLimit answers 30699 (Requests Are Too Frequent) to calls of an
 // app beyond perSecond on average, with bursts of burst; in real time.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return func(c *config) { c.rate, c.burst = rate.Limit(perSecond), max(burst, 1) }
+	return func(c *config) error {
+		if !(perSecond > 0) || burst < 1 {
+			return fmt.Errorf("WithRateLimit: need perSecond > 0 and burst >= 1")
+		}
+		c.rate, c.burst = rate.Limit(perSecond), burst
+		return nil
+	}
 }
 
 // WithMaxIOSMessageBytes lowers the size limit of iOS messages below the
 // service's 4096 bytes (e.g. 256, as old iOS devices need).
 func WithMaxIOSMessageBytes(n int) Option {
-	return func(c *config) { c.maxIOS = n }
+	return func(c *config) error {
+		if n < 1 || n > maxMsgBytes {
+			return fmt.Errorf("WithMaxIOSMessageBytes: %d is outside 1-4096", n)
+		}
+		c.maxIOS = n
+		return nil
+	}
 }
 
 // WithLogger logs each request in one line at info level.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
+	return func(c *config) error { c.logger = l; return nil }
 }
 
 // WithRequestLog keeps the last n requests for [Emulator.Requests] (default
 // 10 000; 0 keeps none).
 func WithRequestLog(n int) Option {
-	return func(c *config) { c.recordLimit = max(n, 0) }
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithRequestLog: negative size")
+		}
+		c.recordLimit = n
+		return nil
+	}
 }
 
 // Emulator is a stateful, in-memory emulation of the Baidu Cloud Push REST
-// API 3.0 as protocol.md describes it, served as an [http.Handler]. It checks
+// API 3.0, served as an [http.Handler]. It checks
 // every request as the service does (method, path, User-Agent, apikey,
 // signature, timestamp, every parameter) and keeps apps, devices, tags,
 // messages, timers, topics and statistics. It is safe for concurrent use.
@@ -121,9 +167,14 @@ type Emulator struct {
 // (see [Emulator.DefaultApp]) unless [WithKeys] is given, Android unless
 // [WithPlatform] says otherwise.
 func New(opts ...Option) *Emulator {
-	cfg := config{platform: pushsdk.DeviceAndroid, pendingFor: time.Second, sendingFor: time.Second, maxIOS: pushsdk.MaxMsgBytes, recordLimit: 10000}
+	cfg := config{platform: pushsdk.DeviceAndroid, pendingFor: time.Second, sendingFor: time.Second, maxIOS: maxMsgBytes, recordLimit: 10000}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			panic("pushtest: nil Option")
+		}
+		if err := o(&cfg); err != nil {
+			panic("pushtest: " + err.Error())
+		}
 	}
 	if cfg.apiKey == "" {
 		cfg.apiKey = randomKey(24)
@@ -258,8 +309,8 @@ const maxRequestBytes = 2 << 20
 
 func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 	rid := e.newRequestID()
-	ep, ok := endpointsByPath[strings.TrimPrefix(r.URL.Path, pushsdk.APIPrefix)]
-	if !ok || !strings.HasPrefix(r.URL.Path, pushsdk.APIPrefix) {
+	ep, ok := endpointsByPath[strings.TrimPrefix(r.URL.Path, apiPrefix)]
+	if !ok || !strings.HasPrefix(r.URL.Path, apiPrefix) {
 		return errorAnswer(rid, errf(pushsdk.CodeNotFound, "unknown API path %s", r.URL.Path))
 	}
 	params, aerr := e.parseRequest(r, ep)
@@ -477,7 +528,7 @@ func (e *Emulator) Requests() []Request {
 func (e *Emulator) RequestsTo(path string) []Request {
 	var out []Request
 	for _, r := range e.Requests() {
-		if r.Path == pushsdk.APIPrefix+path {
+		if r.Path == apiPrefix+path {
 			out = append(out, r)
 		}
 	}

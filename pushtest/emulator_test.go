@@ -20,7 +20,7 @@ import (
 
 const dev1, dev2, dev3 = "3973380163216521844", "3973380163216521843", "1000000000000000001"
 
-func frozen() pushtest.Option { return pushtest.WithClock(time.Now().Truncate(time.Second)) }
+func frozen() pushtest.Option { return pushtest.WithFrozenClock(time.Now().Truncate(time.Second)) }
 
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
@@ -403,7 +403,7 @@ func TestTimers(t *testing.T) {
 func TestTopicsAndStatistics(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	c := newRaw(t, pushtest.WithClock(start), pushtest.WithDeliveryDelay(0, 0))
+	c := newRaw(t, pushtest.WithFrozenClock(start), pushtest.WithDeliveryDelay(0, 0))
 	require.NoError(t, c.srv.Bind(dev1, dev2))
 	p := c.ok("push/batch_device", map[string]string{"channel_ids": `["` + dev1 + `","` + dev2 + `","` + dev3 + `"]`, "msg": "m", "topic_id": "news_1"})
 	m1 := str(p["msg_id"])

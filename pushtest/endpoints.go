@@ -227,7 +227,7 @@ func handleTagPush(in *input) (any, *apiError) {
 		m := &message{text: in.msg, msgType: in.msgType, rangeType: int(smartRange[in.smartType]), smartType: in.smartType, selector: in.selector}
 		return in.e.acceptMaybeTimed(in, m)
 	}
-	if in.tag != pushsdk.DefaultTag && in.app.tags[in.tag] == nil {
+	if in.tag != defaultTag && in.app.tags[in.tag] == nil {
 		return nil, errf(pushsdk.CodeTagNotFound, "tag %s", in.tag)
 	}
 	m := &message{text: in.msg, msgType: in.msgType, rangeType: int(pushsdk.RangeTag), tag: in.tag}
@@ -235,7 +235,7 @@ func handleTagPush(in *input) (any, *apiError) {
 }
 
 func validateBatch(in *input) {
-	in.ids = in.channelIDs("channel_ids", pushsdk.MaxBatchDevices)
+	in.ids = in.channelIDs("channel_ids", maxBatchIDs)
 	in.topicID = in.topic("topic_id", false)
 	in.pushParams(true, false)
 }
@@ -285,18 +285,6 @@ func validateMsgStatus(in *input) {
 			return
 		}
 	}
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func handleMsgStatus(in *input) (any, *apiError) {
@@ -429,7 +417,7 @@ func (a *appState) tagEntry(t *tag) tagEntry {
 
 func handleQueryTags(in *input) (any, *apiError) {
 	a := in.app
-	all := []tagEntry{{TID: "1", Tag: pushsdk.DefaultTag, Info: pushsdk.DefaultTag, Type: 0, CreateTime: a.created.Unix()}}
+	all := []tagEntry{{TID: "1", Tag: defaultTag, Info: defaultTag, Type: 0, CreateTime: a.created.Unix()}}
 	for _, t := range a.tagOrder {
 		all = append(all, a.tagEntry(t))
 	}
@@ -442,7 +430,7 @@ func handleQueryTags(in *input) (any, *apiError) {
 func handleCreateTag(in *input) (any, *apiError) {
 	a := in.app
 	switch {
-	case in.tag == pushsdk.DefaultTag:
+	case in.tag == defaultTag:
 		return nil, errf(pushsdk.CodeDefaultTagReserved, "")
 	case a.tags[in.tag] != nil:
 		return nil, errf(pushsdk.CodeDuplicateOperation, "tag %s exists", in.tag)
@@ -466,7 +454,7 @@ func handleDelTag(in *input) (any, *apiError) {
 }
 
 func (a *appState) mutableTag(name string) (*tag, *apiError) {
-	if name == pushsdk.DefaultTag {
+	if name == defaultTag {
 		return nil, errf(pushsdk.CodeDefaultTagReserved, "")
 	}
 	t := a.tags[name]
@@ -478,7 +466,7 @@ func (a *appState) mutableTag(name string) (*tag, *apiError) {
 
 func validateTagDevices(in *input) {
 	in.tag = in.tagName("tag", true)
-	in.ids = in.channelIDs("channel_ids", pushsdk.MaxTagDevices)
+	in.ids = in.channelIDs("channel_ids", maxTagIDs)
 }
 
 func handleAddDevices(in *input) (any, *apiError) {
@@ -516,7 +504,7 @@ func handleDelDevices(in *input) (any, *apiError) {
 }
 
 func handleDeviceNum(in *input) (any, *apiError) {
-	if in.tag == pushsdk.DefaultTag {
+	if in.tag == defaultTag {
 		return deviceNum{DeviceNum: len(in.app.boundIDs())}, nil
 	}
 	t := in.app.tags[in.tag]

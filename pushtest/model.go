@@ -214,7 +214,7 @@ func (e *Emulator) dispatch(m *message, at time.Time) {
 	case pushsdk.RangeBroadcast:
 		m.targets = a.boundIDs()
 	case pushsdk.RangeTag:
-		if m.tag == pushsdk.DefaultTag {
+		if m.tag == defaultTag {
 			m.targets = a.boundIDs()
 		} else if t := a.tags[m.tag]; t != nil {
 			m.targets = make([]string, 0, len(t.members))

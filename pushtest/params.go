@@ -73,7 +73,7 @@ func (in *input) integer(name string, min, max, def int64) int64 {
 
 func (in *input) channelID(name string) string {
 	id := in.str(name, true)
-	if id != "" && !pushsdk.ValidChannelID(id) {
+	if id != "" && !isChannelID(id) {
 		in.bad(name, "must be 1-64 ASCII digits, got %q", short(id))
 	}
 	return id
@@ -114,7 +114,7 @@ func (in *input) stringList(name string, min, max int) []string {
 func (in *input) channelIDs(name string, max int) []string {
 	ids := in.stringList(name, 1, max)
 	for _, id := range ids {
-		if !pushsdk.ValidChannelID(id) {
+		if !isChannelID(id) {
 			in.bad(name, "%q is not a channel id (1-64 ASCII digits)", short(id))
 			return nil
 		}
@@ -124,7 +124,7 @@ func (in *input) channelIDs(name string, max int) []string {
 
 func (in *input) tagName(name string, required bool) string {
 	t := in.str(name, required)
-	if t != "" && len(t) > pushsdk.MaxTagBytes {
+	if t != "" && len(t) > maxTagBytes {
 		in.bad(name, "must be 1-128 bytes, got %d", len(t))
 	}
 	return t
@@ -132,7 +132,7 @@ func (in *input) tagName(name string, required bool) string {
 
 func (in *input) topic(name string, required bool) string {
 	t := in.str(name, required)
-	if t != "" && !pushsdk.ValidTopicID(t) {
+	if t != "" && !isTopicID(t) {
 		in.bad(name, "must be 1-128 letters, digits or _, got %q", short(t))
 	}
 	return t
@@ -142,7 +142,7 @@ func (in *input) topic(name string, required bool) string {
 // take them, deploy_status and send_time.
 func (in *input) pushParams(deploy, timed bool) {
 	in.msgType = int(in.integer("msg_type", 0, 1, 0))
-	in.integer("msg_expires", 0, int64(pushsdk.MaxMsgExpires/time.Second), 0)
+	in.integer("msg_expires", 0, int64(maxMsgExpires/time.Second), 0)
 	if deploy {
 		in.integer("deploy_status", 1, 2, 2)
 	}
@@ -153,7 +153,7 @@ func (in *input) pushParams(deploy, timed bool) {
 	if timed {
 		if st := in.integer("send_time", 0, 1<<62, 0); st != 0 {
 			d := st - in.now.Unix()
-			if d <= 60 || d > int64(pushsdk.MaxSendDelay/time.Second) {
+			if d <= 60 || d > int64(maxSendDelay/time.Second) {
 				in.bad("send_time", "must be more than 60 s and at most one year in the future, got %d (%+d s from now)", st, d)
 			} else {
 				in.sendTime = time.Unix(st, 0)
@@ -164,7 +164,7 @@ func (in *input) pushParams(deploy, timed bool) {
 
 func (in *input) checkMsg() {
 	platform := in.app.platform
-	limit := pushsdk.MaxMsgBytes
+	limit := maxMsgBytes
 	if platform == pushsdk.DeviceIOS {
 		limit = min(limit, in.e.cfg.maxIOS)
 	}
@@ -201,7 +201,7 @@ func (in *input) checkMsg() {
 
 func (in *input) page() {
 	in.start = int(in.integer("start", 0, 1<<31-1, 0))
-	in.limit = int(in.integer("limit", 1, pushsdk.MaxPageLimit, pushsdk.MaxPageLimit))
+	in.limit = int(in.integer("limit", 1, maxPageLimit, maxPageLimit))
 }
 
 // timeRange reads range_start and range_end, with the service's defaults:

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/internal/hooks"
 )
 
 // Server is an [Emulator] served on a loopback address by httptest, for
@@ -37,14 +38,15 @@ func NewServer(opts ...Option) *Server {
 func (s *Server) Close() { s.ts.Close() }
 
 // NewChannel returns a pushsdk Channel for the default app, aimed at the
-// server and signing with the emulator's clock; opts come after those
-// settings and may override them.
+// server and signing with the emulator's clock (so that it keeps working
+// after [Emulator.Advance]); opts come after those settings and may
+// override them.
 func (s *Server) NewChannel(opts ...pushsdk.Option) (*pushsdk.Channel, error) {
 	return s.NewChannelFor(s.DefaultApp(), opts...)
 }
 
 // NewChannelFor returns a pushsdk Channel for one of the emulator's apps.
 func (s *Server) NewChannelFor(app *App, opts ...pushsdk.Option) (*pushsdk.Channel, error) {
-	base := []pushsdk.Option{pushsdk.WithHost(s.URL), pushsdk.WithClock(s.Now)}
+	base := []pushsdk.Option{pushsdk.WithHost(s.URL), hooks.WithClock(s.Now).(pushsdk.Option)}
 	return pushsdk.NewChannel(app.APIKey, app.SecretKey, append(base, opts...)...)
 }

@@ -26,7 +26,7 @@ func (f *fanoutFlags) register(cmd *cobra.Command, journal bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.failedFile, "failed-file", "", "when the run ends, write the ids safe to send again here (replaced; empty when none)")
 	fl.StringVar(&f.uncertainFile, "uncertain-file", "", "when the run ends, write the ids that may have been processed here (replaced; empty when none)")
-	fl.IntVar(&f.concurrency, "concurrency", pushsdk.DefaultFanoutConcurrency, "calls under way at once (1–256)")
+	fl.IntVar(&f.concurrency, "concurrency", 4, "calls under way at once (1–256)")
 	if journal {
 		fl.StringVar(&f.journal, "journal", "", "record progress in this file, synced at each step; run again with it to resume")
 		fl.BoolVar(&f.resendUncertain, "resend-uncertain", false, "when resuming, send again the batches whose outcome is unknown (may deliver twice)")
@@ -135,30 +135,32 @@ func (r *fanoutRun) send(call func(ctx context.Context, ids []string, fopts ...p
 	for _, i := range pending {
 		ids = append(ids, r.batchIDs(i)...)
 	}
-	hook := func(rec pushsdk.BatchRecord) error {
-		orig := pending[rec.Batch]
-		if want := r.batchIDs(orig); len(rec.ChannelIDs) != len(want) || rec.ChannelIDs[0] != want[0] {
-			return fmt.Errorf("batch %d of the call is not batch %d of the job", rec.Batch, orig)
+	progress := r.a.progress(r.command, len(ids))
+	sent := 0
+	hook := func(batch int, b pushsdk.BatchResult) error {
+		orig := pending[batch]
+		if want := r.batchIDs(orig); len(b.ChannelIDs) != len(want) || b.ChannelIDs[0] != want[0] {
+			return fmt.Errorf("batch %d of the call is not batch %d of the job", batch, orig)
 		}
-		if rec.State == pushsdk.BatchStarted && r.a.stop.Err() != nil {
+		if b.State == pushsdk.BatchStarted && r.a.stop.Err() != nil {
 			return context.Cause(r.a.stop)
 		}
-		jr := recordOf(orig, rec.State, rec.Result, rec.Err)
+		jr := recordOf(orig, b.State, b.Result, b.Err)
 		if r.j != nil {
 			if err := r.j.record(jr); err != nil {
 				return err
 			}
 		}
-		r.batches[orig] = batchOutcome{state: rec.State, rec: jr}
+		r.batches[orig] = batchOutcome{state: b.State, rec: jr}
+		if b.State != pushsdk.BatchStarted {
+			sent += len(b.ChannelIDs)
+			progress(sent)
+		}
 		return nil
 	}
 	ctx, cancel := r.a.callCtx()
 	defer cancel()
-	opts := []pushsdk.FanoutOption{pushsdk.FanoutJournal(hook), pushsdk.FanoutConcurrency(r.flags.concurrency)}
-	if p := r.a.progress(r.command, len(ids)); p != nil {
-		opts = append(opts, p)
-	}
-	err := call(ctx, ids, opts...)
+	err := call(ctx, ids, pushsdk.FanoutJournal(hook), pushsdk.FanoutConcurrency(r.flags.concurrency))
 	var ce *pushsdk.ChannelError
 	if errors.As(err, &ce) && ce.Code == pushsdk.CodeSDKParams {
 		return err // refused before sending

@@ -148,7 +148,8 @@ func (p *pushFlags) message(a *app) (string, *pushsdk.PushOptions, error) {
 		if len(custom) > 0 {
 			n.Custom = custom
 		}
-		m, err := n.MsgLimit(pushsdk.MaxMsgBytes)
+		n.MaxBytes = 4096 // the service's limit: the Channel checks its own
+		m, err := n.Msg()
 		if err != nil {
 			return "", nil, err
 		}
@@ -373,11 +374,10 @@ every id is ok, 1 when any failed or is uncertain, 2 on a usage error,
 				return err
 			}
 			job := struct {
-				Host, APIKey string
-				DeviceType   pushsdk.DeviceType
-				Msg          string
-				Opts         *pushsdk.PushOptions
-			}{c.BaseURL(), c.APIKey(), c.DeviceType(), msg, opts}
+				Target string
+				Msg    string
+				Opts   *pushsdk.PushOptions
+			}{a.target, msg, opts}
 			run, err := a.newFanoutRun(&ff, "push batch", ids, pushsdk.MaxBatchDevices, job)
 			if err != nil {
 				return err

@@ -40,6 +40,7 @@ type app struct {
 
 	emu    *pushtest.Server // with --emulator
 	serves bool             // a server, for which a signal is the normal end
+	target string           // the service and app the Channel talks to, for journals
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -136,6 +137,7 @@ func (a *app) channel() (*pushsdk.Channel, error) {
 		if a.emu == nil {
 			a.emu = pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
 		}
+		a.target = a.emu.URL + " " + a.emu.APIKey + " " + a.deviceType
 		if a.deviceType != "" {
 			dt, err := parseDeviceType(a.deviceType)
 			if err != nil {
@@ -159,6 +161,7 @@ func (a *app) channel() (*pushsdk.Channel, error) {
 	if err != nil {
 		return nil, fail(err)
 	}
+	a.target = fmt.Sprint(cfg.Host, " ", cfg.APIKey, " ", int(cfg.DeviceType))
 	return c, nil
 }
 
@@ -180,10 +183,10 @@ func missingKeys(cfg *pushsdk.Config) string {
 func keyHints(cfg *pushsdk.Config) string {
 	var hints []string
 	if cfg.APIKey == "" {
-		hints = append(hints, "--apikey or "+pushsdk.EnvAPIKey)
+		hints = append(hints, "--apikey or "+"BAIDU_PUSH_API_KEY")
 	}
 	if cfg.SecretKey == "" {
-		hints = append(hints, "--secretkey or "+pushsdk.EnvSecretKey)
+		hints = append(hints, "--secretkey or "+"BAIDU_PUSH_SECRET_KEY")
 	}
 	return strings.Join(hints, ", and ")
 }
@@ -214,16 +217,16 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// progress returns a fan-out option that draws a progress bar on stderr
-// when it is a terminal, or nil.
-func (a *app) progress(what string, total int) pushsdk.FanoutOption {
+// progress returns a function that draws a progress bar of done ids out of
+// total on stderr when it is a terminal, and does nothing otherwise.
+func (a *app) progress(what string, total int) func(done int) {
 	f, ok := a.stderr.(*os.File)
 	if a.noProgress || a.jsonOut || !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
+		return func(int) {}
 	}
 	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-	return pushsdk.FanoutProgress(func(done, _ int) { _ = bar.Set(done) })
+	return func(done int) { _ = bar.Set(done) }
 }
 
 // emit prints a result: as JSON with --json, else as the table that

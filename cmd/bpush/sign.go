@@ -37,26 +37,11 @@ secret key masked, to compare with what the service expects when it answers
 				return err
 			}
 			e := c.ExplainSignature(args[0], params)
-			type paramJSON struct {
-				Key   string `json:"key"`
-				Value string `json:"value"`
-			}
-			out := struct {
-				Method    string      `json:"method"`
-				URL       string      `json:"url"`
-				Params    []paramJSON `json:"params"`
-				Canonical string      `json:"canonical"`
-				Encoded   string      `json:"encoded"`
-				Sign      string      `json:"sign"`
-			}{Method: e.Method, URL: e.URL, Canonical: e.Canonical, Encoded: e.Encoded, Sign: e.Sign}
-			for _, p := range e.Params {
-				out.Params = append(out.Params, paramJSON{p.Key, p.Value})
-			}
 			if a.jsonOut {
-				return a.emit(out, nil)
+				return a.emit(e, nil)
 			}
 			if explain {
-				_, err := io.WriteString(a.stdout, e.String())
+				_, err := io.WriteString(a.stdout, e.Error())
 				return err
 			}
 			_, err = fmt.Fprintln(a.stdout, e.Sign)

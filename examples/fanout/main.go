@@ -95,7 +95,7 @@ func run(ctx context.Context, out io.Writer, devices int) error {
 		}
 	}
 	fmt.Fprintf(out, "tagged %d devices (%d rejected); the tag holds %d; %d calls were refused for rate and waited out\n",
-		len(tagged.SucceededChannelIDs()), len(tagged.RejectedChannelIDs()), n.DeviceNum, refused)
+		len(tagged.SucceededChannelIDs()), rejected(tagged), n.DeviceNum, refused)
 
 	// 3. An iOS notification, and iterating over topics.
 	ios, err := pushsdk.IOSNotification{Alert: "Version 2.0 is here", Badge: new(1), Sound: "default"}.Msg()
@@ -114,4 +114,17 @@ func run(ctx context.Context, out io.Writer, devices int) error {
 	e := c.ExplainSignature("push/all", url.Values{"msg": {"hello"}})
 	fmt.Fprintf(out, "signature of a broadcast:\n%s", e)
 	return nil
+}
+
+// rejected counts the ids the service answered with result 1: their call
+// succeeded, but they were not added (already in the tag, or not a device;
+// the service gives no reason).
+func rejected(r *pushsdk.DeviceResults) int {
+	n := 0
+	for _, d := range r.Devices {
+		if d.Err == nil && !d.OK {
+			n++
+		}
+	}
+	return n
 }

@@ -64,7 +64,7 @@ func run(ctx context.Context, out io.Writer, live bool, configPath, devices stri
 		if devices != "" {
 			t.devices = strings.Split(devices, ",")
 		}
-		fmt.Fprintf(out, "pushsdk quickstart — live, against %s\n\n", t.c.BaseURL())
+		fmt.Fprintf(out, "pushsdk quickstart — live, against %s\n\n", t.c)
 	} else {
 		t.srv = pushtest.NewServer()
 		defer t.srv.Close()
@@ -131,7 +131,13 @@ func (t *tour) run(ctx context.Context) {
 
 	added, err := c.AddDevicesToTag(ctx, tag, t.devices[:min(2, len(t.devices))])
 	step(t, "add devices to the tag", added, err, func(r *pushsdk.DeviceResults) string {
-		return fmt.Sprintf("%d of %d added", len(r.Devices)-len(r.RejectedChannelIDs()), len(r.Devices))
+		added := 0
+		for _, d := range r.Devices {
+			if d.OK {
+				added++
+			}
+		}
+		return fmt.Sprintf("%d of %d added", added, len(r.Devices))
 	})
 
 	single, err := c.PushMsgToSingleDevice(ctx, t.devices[0], "hello, one device", nil)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/bdpush/pushsdk"
@@ -643,10 +644,12 @@ func ExampleChannel_ExplainSignature() {
 
 func ExampleWithRateLimit() {
 	// The emulator answers 30699 beyond 50 calls a second; the Channel starts
-	// at 100 a second, backs off when refused, and loses nothing.
+	// at 100 a second, backs off when refused, and sends a refused call
+	// again as its RetryPolicy allows: nothing is lost.
 	srv := pushtest.NewServer(exampleClock, pushtest.WithRateLimit(50, 5))
 	defer srv.Close()
-	c, err := srv.NewChannel(pushsdk.WithRateLimit(100, 10))
+	c, err := srv.NewChannel(pushsdk.WithRateLimit(100, 10),
+		pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 8, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -665,4 +668,75 @@ func ExampleWithRateLimit() {
 	n, _ := c.QueryDeviceNumInTag(ctx, "limited")
 	fmt.Println(len(res.FailedChannelIDs()), "failed;", n.DeviceNum, "in the tag")
 	// Output: 0 failed; 200 in the tag
+}
+
+// sharedLimiter stands for a rate limiter that every instance of a service
+// shares, such as a token bucket kept in Redis; here it is a token bucket
+// behind a mutex, shared by two Channels. It allows perSecond attempts a
+// second, one at a time, and counts the answers 30699 it is told of.
+type sharedLimiter struct {
+	mu        sync.Mutex
+	perSecond float64
+	tokens    float64
+	last      time.Time
+	throttled int
+}
+
+func (l *sharedLimiter) Wait(ctx context.Context) (func(throttled bool), error) {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		l.tokens = min(1, l.tokens+now.Sub(l.last).Seconds()*l.perSecond)
+		l.last = now
+		if l.tokens >= 1 {
+			l.tokens--
+			l.mu.Unlock()
+			return l.observe, nil
+		}
+		wait := time.Duration((1 - l.tokens) / l.perSecond * float64(time.Second))
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (l *sharedLimiter) observe(throttled bool) {
+	if throttled {
+		l.mu.Lock()
+		l.throttled++
+		l.mu.Unlock()
+	}
+}
+
+func ExampleWithRateLimiter() {
+	// The service allows the app 40 calls a second. Two instances of a
+	// service share one limiter, set below that, so that together they are
+	// never refused for rate.
+	srv := pushtest.NewServer(exampleClock, pushtest.WithRateLimit(40, 4))
+	defer srv.Close()
+	shared := &sharedLimiter{perSecond: 30}
+	ctx := context.Background()
+	if err := srv.Bind("1"); err != nil {
+		log.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for instance := range 2 {
+		c, err := srv.NewChannel(pushsdk.WithRateLimiter(shared))
+		if err != nil {
+			log.Fatal(err)
+		}
+		wg.Go(func() {
+			for i := range 10 {
+				if _, err := c.PushMsgToSingleDevice(ctx, "1", fmt.Sprint("from ", instance, ": ", i), nil); err != nil {
+					log.Fatal(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Println("pushes:", len(srv.RequestsTo("push/single_device")), "refused for rate:", shared.throttled)
+	// Output: pushes: 20 refused for rate: 0
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // defaultFanoutConcurrency is how many calls a fan-out runs at once unless
@@ -224,7 +223,8 @@ func fanoutError(total, failed, uncertain int, first error) error {
 // ids (keeping the order of first appearance), splits them into
 // push/batch_device calls of at most 10 000 ids, and runs those calls with
 // bounded concurrency ([FanoutConcurrency], default 4), each with the
-// Channel's retries and rate limit.
+// Channel's retries (a batch refused for rate, 30699, is sent again as the
+// RetryPolicy allows) and rate limit.
 //
 // Every argument is checked first; a problem is a [CodeSDKParams] error, the
 // result is nil, and nothing is sent. Otherwise the result reports each
@@ -275,7 +275,7 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	}
 	fo.run(ctx, batches, func(i int) (*PushResult, error) {
 		res.Batches[i].Attempted = true
-		return persist(ctx, c, func() (*PushResult, error) { return c.PushBatchUniMsg(ctx, batches[i], msg, opts) })
+		return c.PushBatchUniMsg(ctx, batches[i], msg, opts)
 	}, func(i int, out *PushResult, err error) {
 		res.Batches[i].Result, res.Batches[i].Err, res.Batches[i].State = out, err, stateOf(err)
 	})
@@ -326,7 +326,7 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 	fo.run(ctx, batches, func(i int) (*PushResult, error) {
 		batch := batches[i]
 		dst := out.Devices[i*MaxTagDevices : i*MaxTagDevices+len(batch)]
-		res, err := persist(ctx, c, func() (*DeviceResults, error) { return c.tagDevices(ctx, ep, tag, batch) })
+		res, err := c.tagDevices(ctx, ep, tag, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -361,34 +361,6 @@ func fanoutConfig(chk *checker, fopts []FanoutOption) *fanoutOptions {
 		}
 	}
 	return fo
-}
-
-// maxRequeues bounds how often a fan-out sends a batch again that the
-// service refused for rate (30699), beyond the Channel's own retries.
-const maxRequeues = 8
-
-// persist makes a fan-out call, and while the service keeps refusing it for
-// rate (30699: it was not processed, so sending it again is safe) backs off
-// and sends it again, up to maxRequeues times, unless retries are off. A
-// batch of a long fan-out thus waits out a rate limit instead of failing.
-func persist[T any](ctx context.Context, c *Channel, call func() (*T, error)) (*T, error) {
-	for k := 1; ; k++ {
-		res, err := call()
-		if err == nil {
-			return res, nil
-		}
-		if ErrorCode(err) != CodeTooFrequent || c.retry.MaxRetries == 0 || k > maxRequeues {
-			return nil, err
-		}
-		wait := c.retry.delay(c.retry.MaxRetries + k)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		case <-t.C:
-		}
-	}
 }
 
 func fill(dst []DeviceResult, ids []string, err error) {

@@ -31,7 +31,7 @@ func run(ctx context.Context, out io.Writer, devices int) error {
 	defer srv.Close()
 	c, err := srv.NewChannel(
 		pushsdk.WithRateLimit(400, 20), // more than the emulator allows: the Channel backs off on 30699
-		pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 2, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}),
+		pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 8, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}), // patient with 30699
 	)
 	if err != nil {
 		return err

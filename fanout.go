@@ -68,35 +68,26 @@ func FanoutJournal(record func(batch int, b BatchResult) error) FanoutOption {
 	}
 }
 
-// BatchState is where a batch of a fan-out stands.
+// BatchState is where a batch of a fan-out stands. Every batch that ends is
+// in one of the last three states:
+//
+//   - BatchStarted: about to be sent (journal records only);
+//   - BatchSucceeded: the service accepted the call;
+//   - BatchFailed: provably not processed — refused before sending, never
+//     sent, a connection never made, or a service error that means the
+//     service did not act. Safe to send again;
+//   - BatchUncertain: the request may have reached the service and been
+//     processed (see [ChannelError.MaybeProcessed]). Sending it again may
+//     deliver it twice.
 type BatchState int
 
-// The states of a batch. Every batch that ends is in exactly one of the
-// last three.
+// The states of a batch.
 const (
-	// BatchStarted: about to be sent (journal records only).
-	BatchStarted BatchState = iota + 1
-	// BatchSucceeded: the service accepted the call.
-	BatchSucceeded
-	// BatchFailed: provably not processed — refused before sending, never
-	// sent, a connection never made, or a service error that means the
-	// service did not act. Safe to send again.
-	BatchFailed
-	// BatchUncertain: the request may have reached the service and been
-	// processed (see [ChannelError.MaybeProcessed]). Sending it again may
-	// deliver it twice.
-	BatchUncertain
+	BatchStarted   BatchState = iota + 1 // started
+	BatchSucceeded                       // ok
+	BatchFailed                          // failed
+	BatchUncertain                       // uncertain
 )
-
-var batchStateNames = [...]string{BatchStarted: "started", BatchSucceeded: "ok", BatchFailed: "failed", BatchUncertain: "uncertain"}
-
-// String returns "started", "ok", "failed", "uncertain", or "BatchState(n)".
-func (s BatchState) String() string {
-	if s >= BatchStarted && s <= BatchUncertain {
-		return batchStateNames[s]
-	}
-	return "BatchState(" + strconv.Itoa(int(s)) + ")"
-}
 
 // stateOf classifies a call's error: nil succeeded; an error that may have
 // been processed (or that is not a *ChannelError at all) is uncertain;

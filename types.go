@@ -1,150 +1,88 @@
 package pushsdk
 
 import (
-	"strconv"
 	"time"
 )
+
+//go:generate go run golang.org/x/tools/cmd/stringer@v0.52.0 -type=DeviceType,MsgType,DeployStatus,MsgStatus,RangeType,SmartTagType,BatchState -linecomment -output=enums_string.go
+
+// The enums' String methods are generated (enums_string.go): each returns
+// the constant's line comment, e.g. "android", or "DeviceType(5)" for a
+// value without a name.
 
 // DeviceType names an app's platform. In REST API 3.0 each app has exactly
 // one platform; an app migrated from 2.0 became two apps sharing one API key,
 // and the device_type parameter picks which of them a call addresses.
 type DeviceType int
 
-// The platforms of protocol.md §2.
+// The platforms.
 const (
-	DeviceAndroid DeviceType = 3
-	DeviceIOS     DeviceType = 4
+	DeviceAndroid DeviceType = 3 // android
+	DeviceIOS     DeviceType = 4 // ios
 )
 
-// String returns "android", "ios", or "DeviceType(n)".
-func (t DeviceType) String() string {
-	switch t {
-	case DeviceAndroid:
-		return "android"
-	case DeviceIOS:
-		return "ios"
-	}
-	return "DeviceType(" + strconv.Itoa(int(t)) + ")"
-}
-
-// MsgType is the kind of a message: pass-through data for the app, or a
-// notification the system shows.
+// MsgType is the kind of a message: pass-through data for the app
+// (透传, Android only), or a notification the system shows.
 type MsgType int
 
-// The message types of protocol.md §4.
+// The message types.
 const (
-	MsgTypeMessage      MsgType = 0 // pass-through (透传), delivered to the app; Android only
-	MsgTypeNotification MsgType = 1 // notification shown by the system
+	MsgTypeMessage      MsgType = 0 // message
+	MsgTypeNotification MsgType = 1 // notification
 )
 
-// String returns "message", "notification", or "MsgType(n)".
-func (t MsgType) String() string {
-	switch t {
-	case MsgTypeMessage:
-		return "message"
-	case MsgTypeNotification:
-		return "notification"
-	}
-	return "MsgType(" + strconv.Itoa(int(t)) + ")"
-}
-
-// DeployStatus selects the APNs environment of an iOS push.
+// DeployStatus selects the APNs environment of an iOS push. The service's
+// default is production.
 type DeployStatus int
 
-// The deploy states of protocol.md §4. The service's default is production.
+// The deploy states.
 const (
-	DeployDevelopment DeployStatus = 1
-	DeployProduction  DeployStatus = 2
+	DeployDevelopment DeployStatus = 1 // development
+	DeployProduction  DeployStatus = 2 // production
 )
-
-// String returns "development", "production", or "DeployStatus(n)".
-func (s DeployStatus) String() string {
-	switch s {
-	case DeployDevelopment:
-		return "development"
-	case DeployProduction:
-		return "production"
-	}
-	return "DeployStatus(" + strconv.Itoa(int(s)) + ")"
-}
 
 // MsgStatus is the delivery state of a message.
 type MsgStatus int
 
-// The message states of protocol.md §4.
+// The message states.
 const (
-	StatusSent    MsgStatus = 0
-	StatusPending MsgStatus = 1
-	StatusSending MsgStatus = 2
-	StatusFailed  MsgStatus = 3
+	StatusSent    MsgStatus = 0 // sent
+	StatusPending MsgStatus = 1 // pending
+	StatusSending MsgStatus = 2 // sending
+	StatusFailed  MsgStatus = 3 // failed
 )
-
-// String returns "sent", "pending", "sending", "failed", or "MsgStatus(n)".
-func (s MsgStatus) String() string {
-	switch s {
-	case StatusSent:
-		return "sent"
-	case StatusPending:
-		return "pending"
-	case StatusSending:
-		return "sending"
-	case StatusFailed:
-		return "failed"
-	}
-	return "MsgStatus(" + strconv.Itoa(int(s)) + ")"
-}
 
 // RangeType is the audience kind of a push, as timers and message
-// statistics report it.
+// statistics report it: a tag, a broadcast, a batch unicast, a tag
+// combination, a precise audience, a location (LBS), reserved, a unicast.
 type RangeType int
 
-// The range types of protocol.md §4.
+// The range types.
 const (
-	RangeTag            RangeType = 0
-	RangeBroadcast      RangeType = 1
-	RangeBatch          RangeType = 2 // batch unicast
-	RangeTagCombination RangeType = 3
-	RangePrecise        RangeType = 4
-	RangeLBS            RangeType = 5
-	RangeReserved       RangeType = 6
-	RangeUnicast        RangeType = 7
+	RangeTag            RangeType = 0 // tag
+	RangeBroadcast      RangeType = 1 // broadcast
+	RangeBatch          RangeType = 2 // batch
+	RangeTagCombination RangeType = 3 // tag_combination
+	RangePrecise        RangeType = 4 // precise
+	RangeLBS            RangeType = 5 // lbs
+	RangeReserved       RangeType = 6 // reserved
+	RangeUnicast        RangeType = 7 // unicast
 )
 
-var rangeTypeNames = [...]string{"tag", "broadcast", "batch", "tag_combination", "precise", "lbs", "reserved", "unicast"}
-
-// String returns the range type's name ("tag", "broadcast", "batch",
-// "tag_combination", "precise", "lbs", "reserved", "unicast"), or
-// "RangeType(n)".
-func (r RangeType) String() string {
-	if r >= 0 && int(r) < len(rangeTypeNames) {
-		return rangeTypeNames[r]
-	}
-	return "RangeType(" + strconv.Itoa(int(r)) + ")"
-}
-
 // SmartTagType is the kind of audience of a smart-tag push
-// ([Channel.PushMsgToSmartTag]): the type parameter of push/tags beyond 1.
+// ([Channel.PushMsgToSmartTag]), the type parameter of push/tags beyond 1:
+// devices by location (LBS), by interest group, by age group, by sex, or a
+// combination of tags (the Java SDK's default).
 type SmartTagType int
 
 // The smart tag types of the official PHP and Java SDKs.
 const (
-	SmartTagLBS         SmartTagType = 2 // devices by location
-	SmartTagInterest    SmartTagType = 3 // devices by interest group
-	SmartTagAge         SmartTagType = 4 // devices by age group
-	SmartTagSex         SmartTagType = 5 // devices by sex
-	SmartTagCombination SmartTagType = 6 // a combination of tags (the Java SDK's default)
+	SmartTagLBS         SmartTagType = 2 // lbs
+	SmartTagInterest    SmartTagType = 3 // interest
+	SmartTagAge         SmartTagType = 4 // age
+	SmartTagSex         SmartTagType = 5 // sex
+	SmartTagCombination SmartTagType = 6 // combination
 )
-
-var smartTagNames = [...]string{SmartTagLBS: "lbs", SmartTagInterest: "interest", SmartTagAge: "age", SmartTagSex: "sex", SmartTagCombination: "combination"}
-
-// String returns "lbs", "interest", "age", "sex", "combination", or
-// "SmartTagType(n)".
-func (t SmartTagType) String() string {
-	if t >= SmartTagLBS && t <= SmartTagCombination {
-		return smartTagNames[t]
-	}
-	return "SmartTagType(" + strconv.Itoa(int(t)) + ")"
-}
 
 // PushOptions are the optional settings of a push. nil means all defaults.
 // A field that the called endpoint does not take is refused with a

@@ -141,104 +141,104 @@ type TagsOptions struct {
 // PushResult is the answer to a push. For a scheduled push (SendTime set)
 // TimerID names the timer that was created.
 type PushResult struct {
-	RequestID int64
-	MsgID     string
-	SendTime  time.Time
-	TimerID   string
+	RequestID int64     `json:"request_id"`
+	MsgID     string    `json:"msg_id"`
+	SendTime  time.Time `json:"send_time,omitzero"`
+	TimerID   string    `json:"timer_id,omitempty"`
 }
 
 // MsgStatusResult is the answer of [Channel.QueryMsgStatus].
 type MsgStatusResult struct {
-	RequestID int64
-	TotalNum  int64
-	Messages  []MsgStatusEntry
+	RequestID int64            `json:"request_id"`
+	TotalNum  int64            `json:"total_num"`
+	Messages  []MsgStatusEntry `json:"result"`
 }
 
 // MsgStatusEntry is the state of one message.
 type MsgStatusEntry struct {
-	MsgID    string
-	Status   MsgStatus
-	SendTime time.Time
-	Success  int64 // devices reached so far
+	MsgID    string    `json:"msg_id"`
+	Status   MsgStatus `json:"status"`
+	SendTime time.Time `json:"send_time,omitzero"`
+	Success  int64     `json:"success"` // devices reached so far
 }
 
 // Record is one message sent by a timer or under a topic.
 type Record struct {
-	MsgID    string
-	Status   MsgStatus
-	SendTime time.Time
+	MsgID    string    `json:"msg_id"`
+	Status   MsgStatus `json:"status"`
+	SendTime time.Time `json:"send_time,omitzero"`
 }
 
 // TimerRecords is the answer of [Channel.QueryTimerRecords].
 type TimerRecords struct {
-	RequestID int64
-	TimerID   string
-	Records   []Record
+	RequestID int64    `json:"request_id"`
+	TimerID   string   `json:"timer_id"`
+	Records   []Record `json:"result"`
 }
 
 // TopicRecords is the answer of [Channel.QueryTopicRecords].
 type TopicRecords struct {
-	RequestID int64
-	TopicID   string
-	Records   []Record
+	RequestID int64    `json:"request_id"`
+	TopicID   string   `json:"topic_id"`
+	Records   []Record `json:"result"`
 }
 
 // Timer is a pending timed push.
 type Timer struct {
-	TimerID   string
-	Msg       string
-	SendTime  time.Time
-	MsgType   MsgType
-	RangeType RangeType
+	TimerID   string    `json:"timer_id"`
+	Msg       string    `json:"msg"`
+	SendTime  time.Time `json:"send_time,omitzero"`
+	MsgType   MsgType   `json:"msg_type"`
+	RangeType RangeType `json:"range_type"`
 }
 
 // TimerList is the answer of [Channel.QueryTimerList].
 type TimerList struct {
-	RequestID int64
-	TotalNum  int64
-	Timers    []Timer
+	RequestID int64   `json:"request_id,omitempty"`
+	TotalNum  int64   `json:"total_num"`
+	Timers    []Timer `json:"result"`
 }
 
 // Topic is a topic used by batch pushes, with its counts (wire names ctime,
 // mtime, push_cnt, ack_cnt). AckCount is -1 while not yet known.
 type Topic struct {
-	TopicID   string
-	FirstSent time.Time
-	LastSent  time.Time
-	PushCount int64
-	AckCount  int64
+	TopicID   string    `json:"topic_id"`
+	FirstSent time.Time `json:"ctime,omitzero"`
+	LastSent  time.Time `json:"mtime,omitzero"`
+	PushCount int64     `json:"push_cnt"`
+	AckCount  int64     `json:"ack_cnt"`
 }
 
 // TopicList is the answer of [Channel.QueryTopicList].
 type TopicList struct {
-	RequestID int64
-	TotalNum  int64
-	Topics    []Topic
+	RequestID int64   `json:"request_id,omitempty"`
+	TotalNum  int64   `json:"total_num"`
+	Topics    []Topic `json:"result"`
 }
 
 // Tag is a tag group of the app (wire names tid, tag, info, type,
 // create_time). Info and Type are deprecated by the service.
 type Tag struct {
-	TID        string
-	Name       string
-	Info       string
-	Type       int
-	CreateTime time.Time
+	TID        string    `json:"tid"`
+	Name       string    `json:"tag"`
+	Info       string    `json:"info"`
+	Type       int       `json:"type"`
+	CreateTime time.Time `json:"create_time,omitzero"`
 }
 
 // TagList is the answer of [Channel.QueryTags].
 type TagList struct {
-	RequestID int64
-	TotalNum  int64
-	Tags      []Tag
+	RequestID int64 `json:"request_id,omitempty"`
+	TotalNum  int64 `json:"total_num"`
+	Tags      []Tag `json:"result"`
 }
 
 // TagResult is the answer of [Channel.CreateTag] and [Channel.DeleteTag]. OK
 // is the service's result 0.
 type TagResult struct {
-	RequestID int64
-	Tag       string
-	OK        bool
+	RequestID int64  `json:"request_id"`
+	Tag       string `json:"tag"`
+	OK        bool   `json:"ok"`
 }
 
 // DeviceResult is the outcome for one channel id of a tag-device call. OK is
@@ -247,11 +247,11 @@ type TagResult struct {
 // or not in it when removing — the service does not say why), and for an id
 // whose call failed.
 type DeviceResult struct {
-	ChannelID string
-	OK        bool
+	ChannelID string `json:"channel_id"`
+	OK        bool   `json:"ok"`
 	// Err is set only by [Channel.TagDevices] and [Channel.UntagDevices],
 	// for an id whose call failed (a *ChannelError).
-	Err error
+	Err error `json:"-"`
 }
 
 // DeviceResults is the answer of [Channel.AddDevicesToTag] and
@@ -259,8 +259,8 @@ type DeviceResult struct {
 // and of [Channel.TagDevices] and [Channel.UntagDevices], one entry per
 // distinct id in input order.
 type DeviceResults struct {
-	RequestID int64
-	Devices   []DeviceResult
+	RequestID int64          `json:"request_id"`
+	Devices   []DeviceResult `json:"result"`
 }
 
 // SucceededChannelIDs returns the ids whose call the service accepted,
@@ -308,8 +308,8 @@ func (r *DeviceResults) err() error {
 
 // DeviceNum is the answer of [Channel.QueryDeviceNumInTag].
 type DeviceNum struct {
-	RequestID int64
-	DeviceNum int64
+	RequestID int64 `json:"request_id"`
+	DeviceNum int64 `json:"device_num"`
 }
 
 // DeviceStat is one day of device statistics (wire names new_term,
@@ -317,63 +317,63 @@ type DeviceNum struct {
 // (UTC+8). Any figure is -1 when the service does not support it or has no
 // data yet; 0 is a real count.
 type DeviceStat struct {
-	Day        time.Time
-	New        int64
-	Deleted    int64
-	Online     int64
-	Cumulative int64
-	Total      int64
+	Day        time.Time `json:"day"`
+	New        int64     `json:"new_term"`
+	Deleted    int64     `json:"del_term"`
+	Online     int64     `json:"online_term"`
+	Cumulative int64     `json:"addup_term"`
+	Total      int64     `json:"total_term"`
 }
 
 // DeviceStatistics is the answer of [Channel.QueryStatisticDevice]; Days
 // is sorted by Day, oldest first.
 type DeviceStatistics struct {
-	RequestID int64
-	TotalNum  int64
-	Days      []DeviceStat
+	RequestID int64        `json:"request_id"`
+	TotalNum  int64        `json:"total_num"`
+	Days      []DeviceStat `json:"result"`
 }
 
 // TopicStat is one day of a topic's statistics: Ack devices reached, -1 when
 // not yet known. Day is 00:00 Beijing time (UTC+8).
 type TopicStat struct {
-	Day time.Time
-	Ack int64
+	Day time.Time `json:"day"`
+	Ack int64     `json:"ack"`
 }
 
 // TopicStatistics is the answer of [Channel.QueryStatisticTopic]; Days is
 // sorted by Day, oldest first.
 type TopicStatistics struct {
-	RequestID int64
-	TotalNum  int64
-	Days      []TopicStat
+	RequestID int64       `json:"request_id"`
+	TotalNum  int64       `json:"total_num"`
+	Days      []TopicStat `json:"result"`
 }
 
 // CancelResult is the answer of [Channel.CancelTimer].
 type CancelResult struct {
-	RequestID int64
+	RequestID int64 `json:"request_id"`
 }
 
 // MsgStat is one day of message statistics for one range type; -1 marks a
 // figure that is not supported or not yet known. Day is 00:00 Beijing time.
 type MsgStat struct {
-	Day   time.Time
-	Push  int64
-	Ack   int64
-	Del   int64
-	Click int64
+	Day   time.Time `json:"day"`
+	Push  int64     `json:"push"`
+	Ack   int64     `json:"ack"`
+	Del   int64     `json:"del"`
+	Click int64     `json:"click"`
 }
 
 // RangeStatistics are the message statistics of one range type; Days is
 // sorted by Day, oldest first.
 type RangeStatistics struct {
-	RangeType RangeType
-	TotalNum  int64
-	Days      []MsgStat
+	RangeType RangeType `json:"range_type"`
+	TotalNum  int64     `json:"total_num"`
+	Days      []MsgStat `json:"result"`
 }
 
 // MsgStatistics is the answer of [Channel.QueryStatisticMsg].
 type MsgStatistics struct {
-	RequestID int64
-	TotalNum  int64
-	Ranges    []RangeStatistics
+	RequestID int64             `json:"request_id"`
+	TotalNum  int64             `json:"total_num"`
+	Ranges    []RangeStatistics `json:"result"`
 }

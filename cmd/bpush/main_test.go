@@ -245,7 +245,7 @@ func TestTagCommands(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	res := jsonOf(t, r)["result"].([]any)
 	require.Len(t, res, 20)
-	assert.Equal(t, map[string]any{"channel_id": ids[0], "result": float64(0), "outcome": "ok"}, res[0])
+	assert.Equal(t, map[string]any{"channel_id": ids[0], "ok": true, "outcome": "ok"}, res[0])
 	// From a file, overlapping: the repeats are reported as failed.
 	file := filepath.Join(t.TempDir(), "ids.txt")
 	require.NoError(t, os.WriteFile(file, []byte(strings.Join(ids[15:], "\n")), 0o600))

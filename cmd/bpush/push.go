@@ -182,22 +182,10 @@ func parseWhen(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is neither a time (RFC 3339, unix seconds, 2006-01-02 15:04:05) nor a delay (10m)", s)
 }
 
-// pushJSON is a push result with the service's field names.
-type pushJSON struct {
-	RequestID int64  `json:"request_id"`
-	MsgID     string `json:"msg_id"`
-	SendTime  int64  `json:"send_time"`
-	TimerID   string `json:"timer_id,omitempty"`
-}
-
 func (a *app) emitPush(r *pushsdk.PushResult) error {
-	return a.emit(pushJSON{r.RequestID, r.MsgID, unixOrZero(r.SendTime), r.TimerID}, func(w io.Writer) {
+	return a.emit(r, func(w io.Writer) {
 		fmt.Fprintln(w, "MSG_ID\tSEND_TIME\tTIMER_ID\tREQUEST_ID")
-		timer := r.TimerID
-		if timer == "" {
-			timer = "-"
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", r.MsgID, when(r.SendTime), timer, r.RequestID)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", r.MsgID, when(r.SendTime), dash(r.TimerID), r.RequestID)
 	})
 }
 

@@ -1,0 +1,120 @@
+package pushtest
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/bdpush/pushsdk"
+)
+
+// The app/*_tag(s) and tag/* endpoints: tags and their devices.
+
+func validateTagName(in *input) { in.tag = in.tagName("tag", true) }
+
+func validateQueryTags(in *input) {
+	in.tag = in.tagName("tag", false)
+	in.page()
+}
+
+func (a *appState) tagEntry(t *tag) tagEntry {
+	return tagEntry{TID: strconv.FormatInt(t.tid, 10), Tag: t.name, Info: t.name, Type: 1, CreateTime: t.created.Unix()}
+}
+
+func handleQueryTags(in *input) (any, *apiError) {
+	a := in.app
+	all := []tagEntry{{TID: "1", Tag: defaultTag, Info: defaultTag, Type: 0, CreateTime: a.created.Unix()}}
+	for _, t := range a.tagOrder {
+		all = append(all, a.tagEntry(t))
+	}
+	if in.tag != "" {
+		all = slices.DeleteFunc(all, func(t tagEntry) bool { return t.Tag != in.tag })
+	}
+	return listResult[tagEntry]{TotalNum: len(all), Result: append([]tagEntry{}, page(all, in.start, in.limit)...)}, nil
+}
+
+func handleCreateTag(in *input) (any, *apiError) {
+	a := in.app
+	switch {
+	case in.tag == defaultTag:
+		return nil, errf(pushsdk.CodeDefaultTagReserved, "")
+	case a.tags[in.tag] != nil:
+		return nil, errf(pushsdk.CodeDuplicateOperation, "tag %s exists", in.tag)
+	}
+	in.e.nextTID++
+	t := &tag{tid: in.e.nextTID, name: in.tag, created: in.now, members: map[string]struct{}{}}
+	a.tags[t.name] = t
+	a.tagOrder = append(a.tagOrder, t)
+	return tagResult{Tag: t.name, Result: 0}, nil
+}
+
+func handleDelTag(in *input) (any, *apiError) {
+	a := in.app
+	t, aerr := a.mutableTag(in.tag)
+	if aerr != nil {
+		return nil, aerr
+	}
+	delete(a.tags, t.name)
+	a.tagOrder = slices.DeleteFunc(a.tagOrder, func(x *tag) bool { return x == t })
+	return tagResult{Tag: t.name, Result: 0}, nil
+}
+
+func (a *appState) mutableTag(name string) (*tag, *apiError) {
+	if name == defaultTag {
+		return nil, errf(pushsdk.CodeDefaultTagReserved, "")
+	}
+	t := a.tags[name]
+	if t == nil {
+		return nil, errf(pushsdk.CodeTagNotFound, "tag %s", name)
+	}
+	return t, nil
+}
+
+func validateTagDevices(in *input) {
+	in.tag = in.tagName("tag", true)
+	in.ids = in.channelIDs("channel_ids", maxTagIDs)
+}
+
+func handleAddDevices(in *input) (any, *apiError) {
+	t, aerr := in.app.mutableTag(in.tag)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := deviceResults{Result: make([]deviceResult, 0, len(in.ids))}
+	for _, id := range in.ids {
+		res := 1 // already in the tag, or not a bound device
+		if _, member := t.members[id]; !member && in.e.known(in.app, id, in.now) {
+			t.members[id] = struct{}{}
+			res = 0
+		}
+		out.Result = append(out.Result, deviceResult{ChannelID: id, Result: res})
+	}
+	return out, nil
+}
+
+func handleDelDevices(in *input) (any, *apiError) {
+	t, aerr := in.app.mutableTag(in.tag)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := deviceResults{Result: make([]deviceResult, 0, len(in.ids))}
+	for _, id := range in.ids {
+		res := 1
+		if _, ok := t.members[id]; ok {
+			delete(t.members, id)
+			res = 0
+		}
+		out.Result = append(out.Result, deviceResult{ChannelID: id, Result: res})
+	}
+	return out, nil
+}
+
+func handleDeviceNum(in *input) (any, *apiError) {
+	if in.tag == defaultTag {
+		return deviceNum{DeviceNum: len(in.app.boundIDs())}, nil
+	}
+	t := in.app.tags[in.tag]
+	if t == nil {
+		return nil, errf(pushsdk.CodeTagNotFound, "tag %s", in.tag)
+	}
+	return deviceNum{DeviceNum: len(t.members)}, nil
+}

@@ -269,7 +269,7 @@ func (c *Channel) QueryStatisticMsg(ctx context.Context, rangeTypes ...RangeType
 	case 1:
 		r.setInt("query_type", int64(rangeTypes[0]))
 	default:
-		// Lists travel as JSON arrays of strings (protocol.md §4).
+		// Lists travel as JSON arrays of strings (docs/PROTOCOL.md).
 		list := make([]string, len(rangeTypes))
 		for i, t := range rangeTypes {
 			list[i] = strconv.Itoa(int(t))

@@ -48,10 +48,11 @@
 //		log.Printf("push failed: code %d, request %d: %s", ce.Code, ce.RequestID, ce.Msg)
 //	}
 //
-// [IsAuthError], [IsNotFound], [IsRateLimited] and [IsTimerStateError] name
-// the families callers usually branch on. A cancelled or expired ctx also
-// matches errors.Is(err, context.Canceled) or context.DeadlineExceeded. A
-// non-nil error always comes with a nil result.
+// [ErrorCode] returns the code of any error, wrapped or not, to compare
+// with the named constants (ErrorCode(err) == CodeTagNotFound). A cancelled
+// or expired ctx also matches errors.Is(err, context.Canceled) or
+// context.DeadlineExceeded. A non-nil error always comes with a nil result,
+// except for a fan-out, which returns its result with the error.
 //
 // # Retries and timeouts
 //
@@ -72,8 +73,8 @@
 //
 // Each retry is signed afresh with a new timestamp. The backoff never
 // outlives ctx: when the next attempt could not start before the deadline,
-// the call returns the last error at once. WithRetry(NoRetry) turns retries
-// off. Redirects are never followed: a signed request goes to the service
+// the call returns the last error at once. WithRetry(RetryPolicy{}) turns
+// retries off. Redirects are never followed: a signed request goes to the service
 // it was signed for, or nowhere.
 //
 // When a push fails, [ChannelError.MaybeProcessed] says whether it may
@@ -107,8 +108,18 @@
 // [Channel.Timers], [Channel.Topics], [Channel.TimerRecords] and
 // [Channel.TopicRecords] page through lists as iter.Seq2 iterators. A 30603
 // error carries a [SignatureExplanation] of what was signed, with the secret
-// key masked; [ExplainSignature] and [Channel.ExplainSignature] produce one
-// for any call.
+// key masked; [Channel.ExplainSignature] produces one for any call, and
+// [Sign] computes the signature of any request.
+//
+// # How it is built
+//
+// Every method is a thin front over one pipeline: it checks its arguments
+// (validate.go: every rule, all problems at once), builds the endpoint's
+// parameters (endpoints.go), and hands them to the attempt loop
+// (pipeline.go), which adds the common parameters, signs with [Sign]'s
+// algorithm, POSTs, reads the answer through a 1 MiB cap and decodes it with
+// encoding/json (decode.go), retrying as [RetryPolicy] allows. The results
+// marshal to JSON with the service's field names.
 //
 // # Testing
 //

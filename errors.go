@@ -17,7 +17,7 @@ const (
 	CodeBadError   = 5 // non-2xx whose body is not a valid error envelope
 )
 
-// Service error codes (protocol.md §6). The HTTP status the service answers
+// Service error codes (docs/PROTOCOL.md, "Error codes"). The HTTP status the service answers
 // with is given in brackets.
 const (
 	CodeInternalError         = 30600 // Internal Server Error [500]; retried on query endpoints

@@ -84,3 +84,14 @@ func CloseIdleConnectionsForTest(c *Channel) { c.client.CloseIdleConnections() }
 func ExplainForTest(method, rawURL string, params url.Values, secretKey string) *SignatureExplanation {
 	return explain(method, rawURL, sortedParams(params), secretKey)
 }
+
+// AdaptiveLimitForTest returns the SDK's own rate limiter and a probe of
+// its current rate.
+func AdaptiveLimitForTest(perSecond float64, burst int) (RateLimiter, func() float64) {
+	var o options
+	if err := WithRateLimit(perSecond, burst)(&o); err != nil {
+		panic(err)
+	}
+	l := o.rateLimit.(*adaptiveLimit)
+	return l, func() float64 { l.mu.Lock(); defer l.mu.Unlock(); return float64(l.lim.Limit()) }
+}

@@ -1,6 +1,7 @@
 package pushsdk_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,36 @@ func TestRangeBoundsMayMeet(t *testing.T) {
 	_, err = c.QueryTopicRecords(bg, "t", &pushsdk.RecordsOptions{RangeStart: at.Add(time.Second), RangeEnd: at})
 	require.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
 	assert.Len(t, f.requests(), 1)
+}
+
+// TestAdaptiveRateLimit: each 30699 halves the rate, down to a tenth of
+// the configured one; each other answer adds a tenth back, up to it.
+func TestAdaptiveRateLimit(t *testing.T) {
+	t.Parallel()
+	l, rate := pushsdk.AdaptiveLimitForTest(1000, 1000)
+	observe := func(throttled bool) {
+		done, err := l.Wait(bg)
+		require.NoError(t, err)
+		done(throttled)
+	}
+	assert.Equal(t, 1000.0, rate())
+	observe(true)
+	assert.Equal(t, 500.0, rate())
+	observe(true)
+	assert.Equal(t, 250.0, rate())
+	for range 5 {
+		observe(true)
+	}
+	assert.Equal(t, 100.0, rate(), "never below a tenth")
+	observe(false)
+	assert.Equal(t, 200.0, rate())
+	for range 20 {
+		observe(false)
+	}
+	assert.Equal(t, 1000.0, rate(), "never above the configured rate")
+
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	_, err := l.Wait(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // codeInfo is the phrase and HTTP status the service answers an error code
-// with (protocol.md §6).
+// with (docs/PROTOCOL.md, "Error codes").
 type codeInfo struct {
 	phrase string
 	status int

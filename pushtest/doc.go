@@ -30,11 +30,13 @@
 //
 // # Time
 //
-// The emulator's clock follows the system clock unless [WithClock] freezes
-// it; [Emulator.Advance] moves it forward in both cases, firing timers and
-// delivering messages. Requests are checked against that clock, so a
-// client must sign with it: pushsdk.WithClock(srv.Now), which
-// [Server.NewChannel] sets. An accepted message is pending for one second,
+// The emulator's clock follows the system clock unless [WithFrozenClock]
+// freezes it; [Emulator.Advance] moves it forward in both cases, firing
+// timers and delivering messages. Requests are checked against that clock,
+// so clients must sign with it: the Channels of [Server.NewChannel] and
+// [Server.NewChannelFor] do. After Advance, code that takes the time from
+// time.Now() — a SendTime of time.Now().Add(time.Hour), say — is behind the
+// emulator: take it from [Emulator.Now] (srv.Now()) instead. An accepted message is pending for one second,
 // then sending for one second, then delivered ([WithDeliveryDelay]
 // changes that).
 //

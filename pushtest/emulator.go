@@ -218,8 +218,9 @@ func (e *Emulator) addApp(key, secret string, platform pushsdk.DeviceType) *appS
 	return a
 }
 
-// Now returns the emulator's current time. Pass it to pushsdk.WithClock so
-// that a client signs with the emulator's time after [Emulator.Advance].
+// Now returns the emulator's current time: use it, not time.Now, for the
+// times the emulator checks (a SendTime) once its clock has been moved with
+// [Emulator.Advance].
 func (e *Emulator) Now() time.Time { return e.clock.now() }
 
 // Advance moves the emulator's clock forward by d, firing the timers and

@@ -22,6 +22,32 @@ import (
 // that a benchmark's memory figures are the SDK's alone.
 type emulatorProcess struct {
 	url, key, secret string
+	cmd              *exec.Cmd
+	dir              string // holds the binary
+}
+
+// TestMain stops the emulator process and removes its binary when the
+// tests and benchmarks are done, whatever their outcome.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if emuProc != nil {
+		emuProc.stop()
+	}
+	os.Exit(code)
+}
+
+// stop ends the emulator and removes its binary.
+func (p *emulatorProcess) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+	os.RemoveAll(p.dir)
 }
 
 var (
@@ -31,7 +57,8 @@ var (
 )
 
 // startEmulatorProcess builds cmd/bpush and starts `bpush emulator` once per
-// test binary; it is killed when the binary exits (its stdin closes).
+// test binary. TestMain stops it; if the test binary dies first, the
+// kernel kills it (dieWithParent, on Linux).
 func startEmulatorProcess(tb testing.TB) *emulatorProcess {
 	tb.Helper()
 	emuOnce.Do(func() {
@@ -43,6 +70,7 @@ func startEmulatorProcess(tb testing.TB) *emulatorProcess {
 		bin := filepath.Join(dir, "bpush")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/bpush")
 		if out, err := build.CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
 			emuErr = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}
@@ -51,19 +79,23 @@ func startEmulatorProcess(tb testing.TB) *emulatorProcess {
 		cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--apikey", testKey, "--secretkey", testSecret, "--delivery-delay", "1h")
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = nil
+		dieWithParent(cmd)
 		if err := cmd.Start(); err != nil {
+			os.RemoveAll(dir)
 			emuErr = err
 			return
 		}
+		p := &emulatorProcess{key: testKey, secret: testSecret, cmd: cmd, dir: dir}
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-				emuProc = &emulatorProcess{url: strings.TrimSpace(after), key: testKey, secret: testSecret}
+				p.url = strings.TrimSpace(after)
 				break
 			}
 		}
 		go func() { _, _ = bufio.NewReader(stdout).WriteTo(discard{}) }()
-		if emuProc == nil {
+		emuProc = p
+		if p.url == "" {
 			emuErr = fmt.Errorf("bpush emulator printed no URL")
 		}
 	})

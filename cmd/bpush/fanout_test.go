@@ -198,6 +198,7 @@ func TestJournalSurvivesSIGKILL(t *testing.T) {
 				"--journal", journal, "--failed-file", failed, "--uncertain-file", uncertain)
 
 			cmd := exec.Command(bin, args...)
+			dieWithParent(cmd)
 			require.NoError(t, cmd.Start())
 			time.Sleep(delay)
 			_ = cmd.Process.Signal(syscall.SIGKILL)
@@ -272,6 +273,7 @@ func TestSignalsEndFanoutCleanly(t *testing.T) {
 				"--failed-file", failed, "--uncertain-file", uncertain)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			dieWithParent(cmd)
 			require.NoError(t, cmd.Start())
 			time.Sleep(250 * time.Millisecond)
 			require.NoError(t, cmd.Process.Signal(tc.sig))
@@ -312,6 +314,7 @@ func TestSignalWhileReadingInput(t *testing.T) {
 	t.Cleanup(func() { stdin.Close() })
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	dieWithParent(cmd)
 	require.NoError(t, cmd.Start())
 	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))

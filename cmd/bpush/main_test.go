@@ -415,6 +415,7 @@ func TestEmulatorFlag(t *testing.T) {
 func TestEmulatorCommand(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--apikey", "EmuKey", "--secretkey", "EmuSecret", "--device-type", "3", "--bind", "1,2")
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer

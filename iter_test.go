@@ -1,9 +1,12 @@
 package pushsdk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -144,13 +147,24 @@ func TestAuthFailureCarriesExplanation(t *testing.T) {
 	t.Parallel()
 	srv := pushtest.NewServer()
 	t.Cleanup(srv.Close)
-	c, err := pushsdk.NewChannel(srv.APIKey, "a wrong secret of some length", pushsdk.WithHost(srv.URL), pushsdk.WithClockForTest(srv.Now))
+	// What was sent is read on its way out: the emulator keeps no
+	// parameters of a request that failed authentication.
+	var sent url.Values
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		body, _ := io.ReadAll(r.Body)
+		sent, _ = url.ParseQuery(string(body))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := pushsdk.NewChannel(srv.APIKey, "a wrong secret of some length", pushsdk.WithHost(srv.URL), pushsdk.WithClockForTest(srv.Now), pushsdk.WithHTTPClient(hc))
 	require.NoError(t, err)
 	_, err = c.PushMsgToTag(context.Background(), "default", "hi", nil)
 	require.True(t, (pushsdk.ErrorCode(err) == pushsdk.CodeAuthFailed))
 	var e *pushsdk.SignatureExplanation
 	require.True(t, errors.As(err, &e))
-	sent := srv.RequestsTo("push/tags")[0].Params
+	rec := srv.RequestsTo("push/tags")[0]
+	assert.Nil(t, rec.Params, "an unauthenticated request keeps no parameters")
+	assert.Contains(t, rec.Note, "signature mismatch")
 	assert.Equal(t, sent.Get("sign"), e.Sign, "the explanation is of the request that was sent")
 	assert.Equal(t, srv.URL+"/rest/3.0/push/tags", e.URL)
 	// The server's view, with the right secret, differs only in the mask.

@@ -85,7 +85,27 @@ func signature(method, rawURL string, ps []param, secretKey string) string {
 
 // SignatureExplanation shows how a signature is computed, with the secret
 // key masked, so that a 30603 (Authentication Failed) can be explained and
-// compared with what the other side computed, without leaking the key.
+// compared with what the other side computed, without leaking the key. A
+// 30603's error carries the explanation of the request the Channel sent
+// (errors.As), and [Channel.ExplainSignature] makes one for any call.
+//
+// When a client's signatures do not match, it is most often one of these
+// mistakes (the emulator in package pushtest names the one it finds in its
+// 30603, and `bpush sign --explain` lists them too):
+//
+//   - "~" left unencoded (Go's url.QueryEscape, Python 3's quote_plus do
+//     that; PHP's urlencode, the service's, makes it %7E);
+//   - spaces encoded as %20 instead of +, or lower-case hex in the escapes;
+//   - values URL-encoded before signing (the signed string holds them raw);
+//   - a parameter sent but not signed (the official Python SDK's secretKey),
+//     or the secret key left out of the signed string;
+//   - a timestamp in milliseconds, or signed as another value than sent;
+//   - another scheme (http, https), host, port or path in the signed URL
+//     than the one requested;
+//   - parameters signed in the order sent instead of sorted by key;
+//   - another method signed than the one sent;
+//   - the secret key of another app;
+//   - the signature in upper-case hex.
 type SignatureExplanation struct {
 	Method string   `json:"method"` // M, upper case
 	URL    string   `json:"url"`    // U, as signed: no query string

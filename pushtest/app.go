@@ -83,7 +83,10 @@ type Message struct {
 	Selector string
 	TopicID  string
 	TimerID  string
-	Targets  []string // resolved when it was dispatched
+	// Targets are the ids a unicast or batch push addressed; nil for a
+	// broadcast or a tag push, whose audience is counted, not listed.
+	Targets  []string
+	Audience int64 // devices addressed, counted when it was dispatched
 	Status   pushsdk.MsgStatus
 	SendTime time.Time
 	Success  int64 // devices reached
@@ -124,15 +127,17 @@ func (a *App) Devices() []string {
 	return a.s.boundIDs()
 }
 
-// Received returns what a device has received, oldest first.
+// Received returns what a device has received, oldest first: unicast and
+// batch pushes, and the broadcasts and tag pushes it was in the audience of
+// when they were delivered.
 func (a *App) Received(channelID string) []Delivery {
 	defer a.lock()()
-	d := a.s.devices[channelID]
-	if d == nil {
+	got := a.s.received(channelID)
+	if len(got) == 0 {
 		return nil
 	}
-	out := make([]Delivery, len(d.received))
-	for i, r := range d.received {
+	out := make([]Delivery, len(got))
+	for i, r := range got {
 		m := r.msg
 		out[i] = Delivery{MsgID: m.id, Msg: m.text, MsgType: pushsdk.MsgType(m.msgType), RangeType: pushsdk.RangeType(m.rangeType), Time: r.at}
 		if m.topic != nil {
@@ -148,10 +153,7 @@ func (a *App) Received(channelID string) []Delivery {
 // DeliveryCount returns how many messages a device has received.
 func (a *App) DeliveryCount(channelID string) int {
 	defer a.lock()()
-	if d := a.s.devices[channelID]; d != nil {
-		return len(d.received)
-	}
-	return 0
+	return len(a.s.received(channelID))
 }
 
 // Messages returns every accepted message that was not cancelled, oldest
@@ -192,7 +194,7 @@ func (a *App) message(m *message, now time.Time) Message {
 	out := Message{ID: m.id, Msg: m.text, MsgType: pushsdk.MsgType(m.msgType), RangeType: pushsdk.RangeType(m.rangeType), Tag: m.tag,
 		SmartTag: pushsdk.SmartTagType(m.smartType), Selector: m.selector,
 		Targets: slices.Clone(m.targets), Status: pushsdk.MsgStatus(m.status(now, a.e.cfg.pendingFor)), SendTime: m.dispatchAt,
-		Success: m.success, Failed: m.failed}
+		Success: m.success, Failed: m.failed, Audience: m.audience}
 	if m.topic != nil {
 		out.TopicID = m.topic.id
 	}
@@ -213,11 +215,7 @@ func (a *App) TagMembers(tag string) (members []string, ok bool) {
 	if t == nil {
 		return nil, false
 	}
-	for id := range t.members {
-		members = append(members, id)
-	}
-	slices.Sort(members)
-	return members, true
+	return t.memberIDs(), true
 }
 
 // PendingTimers returns the ids of the timers that have not run yet.

@@ -21,7 +21,7 @@ import (
 //
 //	go test -run '^$' -bench EmulatorThroughput ./pushtest
 func BenchmarkEmulatorThroughput(b *testing.B) {
-	srv := pushtest.NewServer(pushtest.WithRequestLog(0))
+	srv := pushtest.NewServer(pushtest.WithRequestLog(0, 0))
 	defer srv.Close()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +37,9 @@ type config struct {
 	burst             int
 	maxIOS            int
 	logger            *slog.Logger
-	recordLimit       int
+	recordLimit       int   // entries
+	recordBytes       int64 // bytes
+	maxBody           int64
 }
 
 // WithKeys sets the default app's key pair instead of generated keys.
@@ -125,14 +129,28 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error { c.logger = l; return nil }
 }
 
-// WithRequestLog keeps the last n requests for [Emulator.Requests] (default
-// 10 000; 0 keeps none).
-func WithRequestLog(n int) Option {
+// WithMaxBody caps a request body (default 2 MiB; a full batch of 10 000
+// ids is about 300 KB); a larger one gets 30602.
+func WithMaxBody(n int64) Option {
 	return func(c *config) error {
-		if n < 0 {
+		if n < 1 {
+			return fmt.Errorf("WithMaxBody: %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithRequestLog keeps the last requests for [Emulator.Requests]: at most
+// maxEntries of them, holding at most about maxBytes (default 10 000 and
+// 32 MiB). The oldest go first; 0 keeps none. A request that failed
+// authentication is kept without its parameters.
+func WithRequestLog(maxEntries int, maxBytes int64) Option {
+	return func(c *config) error {
+		if maxEntries < 0 || maxBytes < 0 {
 			return fmt.Errorf("WithRequestLog: negative size")
 		}
-		c.recordLimit = n
+		c.recordLimit, c.recordBytes = maxEntries, maxBytes
 		return nil
 	}
 }
@@ -159,15 +177,17 @@ type Emulator struct {
 	nextTimer uint64
 	nextTID   int64
 	faults    map[string][]*faultEntry
-	records   []Request
-	recStart  int // ring start when full
+	records   []Request // the request log: records[recHead:]
+	recHead   int
+	recBytes  int64
 }
 
 // New returns an Emulator with one app, its default app: generated keys
 // (see [Emulator.DefaultApp]) unless [WithKeys] is given, Android unless
 // [WithPlatform] says otherwise.
 func New(opts ...Option) *Emulator {
-	cfg := config{platform: pushsdk.DeviceAndroid, pendingFor: time.Second, sendingFor: time.Second, maxIOS: maxMsgBytes, recordLimit: 10000}
+	cfg := config{platform: pushsdk.DeviceAndroid, pendingFor: time.Second, sendingFor: time.Second, maxIOS: maxMsgBytes,
+		recordLimit: 10000, recordBytes: 32 << 20, maxBody: 2 << 20}
 	for _, o := range opts {
 		if o == nil {
 			panic("pushtest: nil Option")
@@ -238,17 +258,26 @@ func (e *Emulator) Advance(d time.Duration) {
 // ServeHTTP answers one API request as the service would.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := Request{Time: e.clock.now(), Method: r.Method, Path: r.URL.Path, UserAgent: r.Header.Get("User-Agent"), RemoteAddr: r.RemoteAddr}
+	rec := Request{Time: e.clock.now(), Method: r.Method, Path: short256(r.URL.Path), UserAgent: short256(r.Header.Get("User-Agent")), RemoteAddr: r.RemoteAddr}
 	ans := e.serve(r, &rec)
 	rec.Code, rec.Status, rec.RequestID = ans.code, ans.status, ans.requestID
 	// Record before answering, so that a client that has its answer always
 	// finds its request recorded.
 	e.record(rec)
-	if e.cfg.logger != nil {
-		e.cfg.logger.LogAttrs(r.Context(), slog.LevelInfo, "pushtest",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("apikey", rec.Params.Get("apikey")),
-			slog.Int("status", ans.status), slog.Int("code", ans.code), slog.Int64("request_id", ans.requestID),
+	if l := e.cfg.logger; l != nil {
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", rec.Path)}
+		if rec.Params != nil {
+			attrs = append(attrs, slog.String("apikey", rec.Params.Get("apikey")))
+		}
+		attrs = append(attrs, slog.Int("status", ans.status), slog.Int("code", ans.code), slog.Int64("request_id", ans.requestID),
 			slog.Duration("duration", time.Since(start)))
+		if rec.Note != "" {
+			attrs = append(attrs, slog.String("note", rec.Note))
+		}
+		if rec.Params != nil && l.Enabled(r.Context(), slog.LevelDebug) {
+			attrs = append(attrs, slog.String("params", e.shownParams(rec.Params)))
+		}
+		l.LogAttrs(r.Context(), slog.LevelInfo, "pushtest", attrs...)
 	}
 	ans.write(w)
 }
@@ -304,18 +333,24 @@ func (e *Emulator) newRequestID() int64 {
 	return e.nextReq
 }
 
-// maxRequestBytes caps a request body; a full batch of 10 000 ids is about
-// 300 KB.
-const maxRequestBytes = 2 << 20
-
 func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 	rid := e.newRequestID()
 	ep, ok := endpointsByPath[strings.TrimPrefix(r.URL.Path, apiPrefix)]
 	if !ok || !strings.HasPrefix(r.URL.Path, apiPrefix) {
-		return errorAnswer(rid, errf(pushsdk.CodeNotFound, "unknown API path %s", r.URL.Path))
+		return errorAnswer(rid, errf(pushsdk.CodeNotFound, "unknown API path %s", short(r.URL.Path)))
 	}
-	params, aerr := e.parseRequest(r, ep)
-	rec.Params = maskSecrets(params)
+	raw, params, aerr := e.parseRequest(r, ep)
+	var app *appState
+	if aerr == nil {
+		app, aerr = e.authenticate(r, raw, params)
+	}
+	if aerr == nil {
+		// Only a request that proved its key has its parameters kept:
+		// anyone can send a 2 MB body.
+		rec.Params = maskSecrets(params)
+	} else {
+		rec.Note = aerr.detail
+	}
 	fault := e.takeFault(ep.path)
 	if fault != nil && !fault.AfterProcessing {
 		if ans, done := fault.apply(rid); done {
@@ -324,7 +359,7 @@ func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 	}
 	var result any
 	if aerr == nil {
-		result, aerr = e.authAndHandle(r, ep, params)
+		result, aerr = e.run(ep, app, params)
 	}
 	if fault != nil && fault.AfterProcessing {
 		if ans, done := fault.apply(rid); done {
@@ -337,41 +372,68 @@ func (e *Emulator) serve(r *http.Request, rec *Request) answer {
 	return answer{status: http.StatusOK, requestID: rid, body: asciiJSON(successEnvelope{RequestID: rid, Params: result})}
 }
 
-// parseRequest checks method and User-Agent and reads the parameters.
-func (e *Emulator) parseRequest(r *http.Request, ep *endpointDef) (url.Values, *apiError) {
-	var raw string
+// parseRequest checks method and User-Agent and reads the parameters; raw
+// is the form or query string as sent.
+func (e *Emulator) parseRequest(r *http.Request, ep *endpointDef) (raw string, params url.Values, aerr *apiError) {
 	switch {
 	case r.Method == http.MethodPost:
 		ct := strings.ToLower(strings.TrimSpace(strings.SplitN(r.Header.Get("Content-Type"), ";", 2)[0]))
 		if ct != "application/x-www-form-urlencoded" {
-			return nil, errf(pushsdk.CodeInvalidParams, "Content-Type: must be application/x-www-form-urlencoded, got %q", r.Header.Get("Content-Type"))
+			return "", nil, errf(pushsdk.CodeInvalidParams, "Content-Type: must be application/x-www-form-urlencoded, got %q", r.Header.Get("Content-Type"))
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, e.cfg.maxBody+1))
 		if err != nil {
-			return nil, errf(pushsdk.CodeInvalidParams, "reading the body: %v", err)
+			return "", nil, errf(pushsdk.CodeInvalidParams, "reading the body: %v", err)
 		}
-		if len(body) > maxRequestBytes {
-			return nil, errf(pushsdk.CodeInvalidParams, "request body exceeds %d bytes", maxRequestBytes)
+		if int64(len(body)) > e.cfg.maxBody {
+			return "", nil, errf(pushsdk.CodeInvalidParams, "request body exceeds %d bytes", e.cfg.maxBody)
 		}
 		raw = string(body)
 	case r.Method == http.MethodGet && ep.query:
 		raw = r.URL.RawQuery
 	default:
-		return nil, errf(pushsdk.CodeMethodNotAllowed, "%s is not allowed on %s", r.Method, ep.path)
+		return "", nil, errf(pushsdk.CodeMethodNotAllowed, "%s is not allowed on %s", r.Method, ep.path)
 	}
 	if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "BCCS_SDK/") {
-		return nil, errf(pushsdk.CodeInvalidParams, "User-Agent: must start with BCCS_SDK/, got %q", ua)
+		return "", nil, errf(pushsdk.CodeInvalidParams, "User-Agent: must start with BCCS_SDK/, got %q", ua)
 	}
 	params, err := url.ParseQuery(raw)
 	if err != nil {
-		return params, errf(pushsdk.CodeInvalidParams, "malformed form body: %v", err)
+		return raw, params, errf(pushsdk.CodeInvalidParams, "malformed form body")
 	}
 	for k, v := range params {
 		if len(v) > 1 {
-			return params, errf(pushsdk.CodeInvalidParams, "%s: given %d times", k, len(v))
+			return raw, params, errf(pushsdk.CodeInvalidParams, "%s: given %d times", short(k), len(v))
 		}
 	}
-	return params, nil
+	return raw, params, nil
+}
+
+// shownParams lays params out for a log line: sorted, the signature and
+// anything that is an app's secret key masked, long values cut.
+func (e *Emulator) shownParams(params url.Values) string {
+	e.mu.Lock()
+	secrets := map[string]bool{}
+	for _, apps := range e.apps {
+		secrets[apps[0].secret] = true
+	}
+	e.mu.Unlock()
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		for _, v := range params[k] {
+			switch {
+			case k == "sign" || secrets[v] || strings.Contains(strings.ToLower(k), "secret"):
+				v = "***"
+			case len(v) > 120:
+				v = v[:120] + "…(" + strconv.Itoa(len(v)) + " bytes)"
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(k + "=" + strconv.Quote(v))
+		}
+	}
+	return b.String()
 }
 
 // maskSecrets returns params with the values that must never be shown —
@@ -402,8 +464,10 @@ func signedURL(r *http.Request) string {
 	return scheme + "://" + r.Host + r.URL.EscapedPath()
 }
 
-// authAndHandle checks the common parameters, then runs the endpoint.
-func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values) (any, *apiError) {
+// authenticate checks the common parameters — the key, the signature over
+// the URL as addressed, the time window, the platform — and returns the
+// app the request is for.
+func (e *Emulator) authenticate(r *http.Request, raw string, p url.Values) (*appState, *apiError) {
 	for _, k := range []string{"apikey", "timestamp", "sign"} {
 		if p.Get(k) == "" {
 			return nil, errf(pushsdk.CodeInvalidParams, "%s: is required", k)
@@ -411,12 +475,12 @@ func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values)
 	}
 	ts, err := strconv.ParseInt(p.Get("timestamp"), 10, 64)
 	if err != nil {
-		return nil, errf(pushsdk.CodeInvalidParams, "timestamp: must be unix seconds, got %q", p.Get("timestamp"))
+		return nil, errf(pushsdk.CodeInvalidParams, "timestamp: must be unix seconds, got %q", short(p.Get("timestamp")))
 	}
 	var expires int64
 	if s := p.Get("expires"); s != "" {
 		if expires, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return nil, errf(pushsdk.CodeInvalidParams, "expires: must be unix seconds, got %q", s)
+			return nil, errf(pushsdk.CodeInvalidParams, "expires: must be unix seconds, got %q", short(s))
 		}
 	}
 	dt := pushsdk.DeviceType(0)
@@ -427,7 +491,7 @@ func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values)
 		case "4":
 			dt = pushsdk.DeviceIOS
 		default:
-			return nil, errf(pushsdk.CodeInvalidParams, "device_type: must be 3 or 4, got %q", s)
+			return nil, errf(pushsdk.CodeInvalidParams, "device_type: must be 3 or 4, got %q", short(s))
 		}
 	}
 
@@ -440,10 +504,16 @@ func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values)
 	// Every app of one apikey shares its secret.
 	want := pushsdk.Sign(r.Method, signedURL(r), p, apps[0].secret)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(p.Get("sign"))) != 1 {
-		return nil, errf(pushsdk.CodeAuthFailed, "signature mismatch")
+		detail := "signature mismatch"
+		if cause := diagnose(r, raw, p.Get("sign"), apps[0].secret, e.otherSecrets(p.Get("apikey"))); cause != "" {
+			detail += ": " + cause
+		}
+		return nil, errf(pushsdk.CodeAuthFailed, "%s; run bpush sign --explain with the same keys to see what the service signs", detail)
 	}
 	now := e.clock.now()
 	switch {
+	case ts > 1e12:
+		return nil, errf(pushsdk.CodeRequestExpired, "timestamp %d is in milliseconds; it is unix seconds", ts)
 	case ts < now.Unix()-600:
 		return nil, errf(pushsdk.CodeRequestExpired, "timestamp %d is more than 600 s in the past", ts)
 	case ts > now.Unix()+600:
@@ -463,9 +533,30 @@ func (e *Emulator) authAndHandle(r *http.Request, ep *endpointDef, p url.Values)
 			return nil, errf(pushsdk.CodeOnePlatformOnly, "this app is %s, not %s", apps[0].platform, dt)
 		}
 	}
+	return app, nil
+}
+
+// otherSecrets are the secret keys of the apps with another API key, by
+// API key: a client may have mixed two apps up.
+func (e *Emulator) otherSecrets(apikey string) map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]string{}
+	for key, apps := range e.apps {
+		if key != apikey {
+			out[key] = apps[0].secret
+		}
+	}
+	return out
+}
+
+// run runs an authenticated request: the app's rate limit, the
+// endpoint's checks (outside the lock), the endpoint (under it).
+func (e *Emulator) run(ep *endpointDef, app *appState, p url.Values) (any, *apiError) {
 	if app.limiter != nil && !app.limiter.Allow() {
 		return nil, errf(pushsdk.CodeTooFrequent, "")
 	}
+	now := e.clock.now()
 	in := &input{p: p, app: app, now: now, e: e}
 	ep.validate(in)
 	if len(in.problems) > 0 {
@@ -487,41 +578,66 @@ func errorAnswer(rid int64, aerr *apiError) answer {
 		body: asciiJSON(errorEnvelope{RequestID: rid, ErrorCode: aerr.code, ErrorMsg: msg})}
 }
 
-// Request is one request as the emulator received and answered it.
+// Request is one request as the emulator received and answered it. Only a
+// request that passed authentication has its parameters kept; one that did
+// not keeps a Note of why.
 type Request struct {
 	Time       time.Time  // emulator time of arrival
 	Method     string     // "POST" or "GET"
 	Path       string     // URL path, e.g. "/rest/3.0/push/all"
-	Params     url.Values // every parameter, sign included
-	UserAgent  string
+	Params     url.Values // every parameter, sign included (secretKey masked); nil when authentication failed
+	Note       string     // why authentication failed, or ""
+	UserAgent  string     // at most 256 bytes
 	RemoteAddr string
 	Status     int   // HTTP status answered
 	Code       int   // service error code answered; 0 on success
 	RequestID  int64 // request_id answered (0 for a dropped connection)
 }
 
-func (e *Emulator) record(r Request) {
-	if e.cfg.recordLimit == 0 {
-		return
+// size is about what a Request holds in memory.
+func (r *Request) size() int64 {
+	n := 200 + len(r.Method) + len(r.Path) + len(r.Note) + len(r.UserAgent) + len(r.RemoteAddr)
+	for k, vs := range r.Params {
+		n += len(k) + 40
+		for _, v := range vs {
+			n += len(v) + 16
+		}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(e.records) < e.cfg.recordLimit {
-		e.records = append(e.records, r)
-		return
-	}
-	e.records[e.recStart] = r
-	e.recStart = (e.recStart + 1) % len(e.records)
+	return int64(n)
 }
 
-// Requests returns the requests received so far, oldest first (at most the
-// last [WithRequestLog] of them).
+// record keeps r in the request log, dropping the oldest entries beyond
+// the log's size in entries and in bytes.
+func (e *Emulator) record(r Request) {
+	if e.cfg.recordLimit == 0 || e.cfg.recordBytes == 0 {
+		return
+	}
+	size := r.size()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if size > e.cfg.recordBytes {
+		r.Params, r.Note = nil, "too large to keep"
+		size = r.size()
+	}
+	e.records = append(e.records, r)
+	e.recBytes += size
+	for len(e.records)-e.recHead > e.cfg.recordLimit || e.recBytes > e.cfg.recordBytes {
+		e.recBytes -= e.records[e.recHead].size()
+		e.records[e.recHead] = Request{}
+		e.recHead++
+	}
+	if e.recHead > len(e.records)/2 && e.recHead > 64 {
+		e.records = append(e.records[:0], e.records[e.recHead:]...)
+		e.recHead = 0
+	}
+}
+
+// Requests returns the requests received so far, oldest first: the last
+// ones, within the log's size (see [WithRequestLog]).
 func (e *Emulator) Requests() []Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Request, 0, len(e.records))
-	out = append(out, e.records[e.recStart:]...)
-	return append(out, e.records[:e.recStart]...)
+	return append([]Request(nil), e.records[e.recHead:]...)
 }
 
 // RequestsTo returns the recorded requests to one endpoint, named by its
@@ -540,5 +656,5 @@ func (e *Emulator) RequestsTo(path string) []Request {
 func (e *Emulator) ResetRequests() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.records, e.recStart = nil, 0
+	e.records, e.recHead, e.recBytes = nil, 0, 0
 }

@@ -2,7 +2,6 @@ package pushtest
 
 import (
 	"container/heap"
-	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -57,7 +56,9 @@ type appState struct {
 	limiter     *rate.Limiter
 
 	devices    map[string]*device
-	bindEvents []bindEvent
+	bound      int                  // devices bound now
+	days       map[int64]*dayCounts // by the start of a Beijing day, in unix seconds
+	fanouts    []*message           // broadcasts and tag pushes that finished: one aggregate each
 	tags       map[string]*tag
 	tagOrder   []*tag
 	messages   map[string]*message
@@ -70,33 +71,9 @@ type appState struct {
 func newAppState(key, secret string, platform pushsdk.DeviceType, now time.Time) *appState {
 	return &appState{
 		key: key, secret: secret, platform: platform, created: now,
-		devices: map[string]*device{}, tags: map[string]*tag{}, messages: map[string]*message{},
+		devices: map[string]*device{}, days: map[int64]*dayCounts{}, tags: map[string]*tag{}, messages: map[string]*message{},
 		timers: map[string]*timer{}, topics: map[string]*topic{},
 	}
-}
-
-type device struct {
-	id       string
-	bound    bool
-	received []delivery
-}
-
-type delivery struct {
-	msg *message
-	at  time.Time
-}
-
-type bindEvent struct {
-	at    time.Time
-	bound bool // false: unbound
-	fresh bool // first bind of this device ever
-}
-
-type tag struct {
-	tid     int64
-	name    string
-	created time.Time
-	members map[string]struct{}
 }
 
 type timer struct {
@@ -113,6 +90,7 @@ type topic struct {
 	ackCnt       int64
 	ackKnown     bool
 	msgs         []*message
+	ackByDay     map[int64]int64 // devices reached, by Beijing day
 }
 
 // message is one accepted push.
@@ -122,12 +100,14 @@ type message struct {
 	text       string
 	msgType    int
 	rangeType  int
-	tag        string // tag pushes: the tag; resolved at dispatch
+	tag        string // tag pushes: the tag
+	tagState   *tag   // and the tag itself, resolved at dispatch (nil: default)
 	smartType  int    // smart tag pushes: the type (2-6); they reach no device
 	selector   string // and the selector
 	topic      *topic
 	timer      *timer
-	targets    []string // resolved at dispatch
+	targets    []string // unicast and batch pushes: the ids addressed
+	audience   int64    // the devices addressed, counted at dispatch
 	accepted   time.Time
 	dispatchAt time.Time // its send_time
 	doneAt     time.Time
@@ -207,110 +187,70 @@ func (e *Emulator) catchUp(now time.Time) {
 }
 
 // dispatch resolves a message's audience at its send time and schedules its
-// delivery.
+// delivery. A broadcast or a tag push is one aggregate: its audience is a
+// count, not a list, whatever the number of devices.
 func (e *Emulator) dispatch(m *message, at time.Time) {
 	a := m.app
-	switch pushsdk.RangeType(m.rangeType) {
-	case pushsdk.RangeBroadcast:
-		m.targets = a.boundIDs()
-	case pushsdk.RangeTag:
-		if m.tag == defaultTag {
-			m.targets = a.boundIDs()
-		} else if t := a.tags[m.tag]; t != nil {
-			m.targets = make([]string, 0, len(t.members))
-			for id := range t.members {
-				m.targets = append(m.targets, id)
-			}
-			slices.Sort(m.targets)
+	switch {
+	case m.fanout() && m.tag != "" && m.tag != defaultTag:
+		if t := a.tags[m.tag]; t != nil {
+			m.tagState, m.audience = t, int64(t.size)
 		}
+	case m.fanout():
+		m.audience = int64(a.bound)
+	default:
+		m.audience = int64(len(m.targets))
 	}
 	m.dispatched = true
 	if m.timer != nil {
 		m.timer.executed = true
 	}
+	a.day(at).push[m.rangeType] += m.audience
 	m.doneAt = at.Add(e.cfg.pendingFor + e.cfg.sendingFor)
 	e.schedule(m.doneAt, m, evFinish)
 }
 
-// finish delivers a message to every bound target.
+// fanout reports whether m is a broadcast or a tag push (not a smart tag).
+func (m *message) fanout() bool {
+	return m.rangeType == int(pushsdk.RangeBroadcast) || m.rangeType == int(pushsdk.RangeTag)
+}
+
+// finish delivers a message: to each bound target of a unicast or batch
+// push, one record per device; to the audience of a broadcast or tag push
+// as it is at that moment, one aggregate for all of them (see
+// appState.received).
 func (e *Emulator) finish(m *message, at time.Time) {
 	a := m.app
-	for _, id := range m.targets {
-		d := a.devices[id]
-		if d == nil || !d.bound {
-			m.failed++
-			continue
+	switch {
+	case m.fanout() && m.tagState != nil:
+		m.success = int64(m.tagState.size)
+		a.fanouts = append(a.fanouts, m)
+	case m.fanout() && (m.tag == "" || m.tag == defaultTag):
+		m.success = int64(a.bound)
+		a.fanouts = append(a.fanouts, m)
+	default:
+		for _, id := range m.targets {
+			d := a.devices[id]
+			if d == nil || !d.isBound() {
+				m.failed++
+				continue
+			}
+			d.direct = append(d.direct, delivery{msg: m, at: at})
+			m.success++
 		}
-		d.received = append(d.received, delivery{msg: m, at: at})
-		m.success++
 	}
 	m.final = true
+	a.day(at).ack[m.rangeType] += m.success
 	if t := m.topic; t != nil {
 		if !t.ackKnown {
 			t.ackKnown, t.ackCnt = true, 0
 		}
 		t.ackCnt += m.success
-	}
-}
-
-// boundIDs lists the app's bound devices in id order.
-func (a *appState) boundIDs() []string {
-	out := make([]string, 0, len(a.devices))
-	for id, d := range a.devices {
-		if d.bound {
-			out = append(out, id)
+		if t.ackByDay == nil {
+			t.ackByDay = map[int64]int64{}
 		}
+		t.ackByDay[dayStart(at).Unix()] += m.success
 	}
-	slices.Sort(out)
-	return out
-}
-
-// bind marks ids as bound devices.
-func (a *appState) bind(now time.Time, ids ...string) {
-	for _, id := range ids {
-		d := a.devices[id]
-		if d == nil {
-			d = &device{id: id}
-			a.devices[id] = d
-			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: true, fresh: true})
-		} else if !d.bound {
-			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: true})
-		} else {
-			continue
-		}
-		d.bound = true
-	}
-}
-
-// unbind marks ids as unbound; they stay unbound until bound again.
-func (a *appState) unbind(now time.Time, ids ...string) {
-	for _, id := range ids {
-		d := a.devices[id]
-		if d == nil {
-			d = &device{id: id}
-			a.devices[id] = d
-		} else if d.bound {
-			a.bindEvents = append(a.bindEvents, bindEvent{at: now, bound: false})
-		}
-		d.bound = false
-		for _, t := range a.tags {
-			delete(t.members, id)
-		}
-	}
-}
-
-// known reports whether id may be addressed: a bound device, or (unless
-// the emulator requires explicit binding) an id never seen, which is bound
-// on the spot. An explicitly unbound id is not known.
-func (e *Emulator) known(a *appState, id string, now time.Time) bool {
-	if d := a.devices[id]; d != nil {
-		return d.bound
-	}
-	if e.cfg.requireBinding {
-		return false
-	}
-	a.bind(now, id)
-	return true
 }
 
 func (e *Emulator) newMsgID() string {

@@ -74,6 +74,9 @@ type req struct {
 	tamper    func(form url.Values)
 	signURL   string // sign over this URL instead of the one addressed
 	ctype     string
+	// signer signs instead of sign, for requests signed the wrong way.
+	signer func(method, u string, params map[string]string, secret string) string
+	order  []string // the body's keys in this order (default: sorted)
 }
 
 // reply is a decoded answer.
@@ -124,7 +127,11 @@ func (c *raw) do(q req) reply {
 		if q.signURL != "" {
 			signURL = q.signURL
 		}
-		p["sign"] = sign(q.method, signURL, without(p, "sign"), secret)
+		signer := sign
+		if q.signer != nil {
+			signer = q.signer
+		}
+		p["sign"] = signer(q.method, signURL, without(p, "sign"), secret)
 	}
 	form := url.Values{}
 	for k, v := range p {
@@ -133,12 +140,20 @@ func (c *raw) do(q req) reply {
 	if q.tamper != nil {
 		q.tamper(form)
 	}
+	encoded := form.Encode()
+	if q.order != nil {
+		var parts []string
+		for _, k := range q.order {
+			parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(form.Get(k)))
+		}
+		encoded = strings.Join(parts, "&")
+	}
 	var hr *http.Request
 	var err error
 	if q.method == http.MethodGet {
-		hr, err = http.NewRequest(q.method, u+"?"+form.Encode(), nil)
+		hr, err = http.NewRequest(q.method, u+"?"+encoded, nil)
 	} else {
-		hr, err = http.NewRequest(q.method, u, strings.NewReader(form.Encode()))
+		hr, err = http.NewRequest(q.method, u, strings.NewReader(encoded))
 		ct := "application/x-www-form-urlencoded;charset=utf-8"
 		if q.ctype != "" {
 			ct = q.ctype

@@ -1,6 +1,7 @@
 package pushtest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,33 +101,28 @@ func statDayKeys(now time.Time) []time.Time {
 
 func dayKey(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
+// handleStatDevice reads the day counters: the work grows with the days
+// that saw binds or unbinds, not with the devices.
 func handleStatDevice(in *input) (any, *apiError) {
 	days := statDayKeys(in.now)
+	a := in.app
+	keys := make([]int64, 0, len(a.days))
+	for k := range a.days {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	out := dayResult[deviceStat]{TotalNum: len(days), Result: make(map[string]deviceStat, len(days))}
+	var total, addup int64 // up to the day being reported
+	next := 0
 	for _, d := range days {
-		end := d.AddDate(0, 0, 1)
-		var st deviceStat
-		st.Online = -1 // the emulator does not model connections
-		for _, ev := range in.app.bindEvents {
-			if !ev.at.Before(end) {
-				continue
-			}
-			inDay := !ev.at.Before(d)
-			switch {
-			case ev.bound:
-				st.Total++
-				if ev.fresh {
-					st.Addup++
-				}
-				if inDay {
-					st.New++
-				}
-			default:
-				st.Total--
-				if inDay {
-					st.Del++
-				}
-			}
+		for ; next < len(keys) && keys[next] <= d.Unix(); next++ {
+			c := a.days[keys[next]]
+			total += c.binds - c.unbinds
+			addup += c.fresh
+		}
+		st := deviceStat{Online: -1, Total: total, Addup: addup} // the emulator does not model connections
+		if c := a.days[d.Unix()]; c != nil {
+			st.New, st.Del = c.binds, c.unbinds
 		}
 		out.Result[dayKey(d)] = st
 	}
@@ -141,14 +137,7 @@ func handleStatTopic(in *input) (any, *apiError) {
 	days := statDayKeys(in.now)
 	out := dayResult[ackStat]{TotalNum: len(days), Result: make(map[string]ackStat, len(days))}
 	for _, d := range days {
-		var st ackStat
-		end := d.AddDate(0, 0, 1)
-		for _, m := range t.msgs {
-			if m.final && !m.doneAt.Before(d) && m.doneAt.Before(end) {
-				st.Ack += m.success
-			}
-		}
-		out.Result[dayKey(d)] = st
+		out.Result[dayKey(d)] = ackStat{Ack: t.ackByDay[d.Unix()]}
 	}
 	return out, nil
 }
@@ -156,12 +145,6 @@ func handleStatTopic(in *input) (any, *apiError) {
 func handleStatMsg(in *input) (any, *apiError) {
 	days := statDayKeys(in.now)
 	out := listResult[rangeStat]{Result: []rangeStat{}}
-	var msgs []*message
-	for _, m := range in.app.messages {
-		if m.dispatched && !m.cancelled {
-			msgs = append(msgs, m)
-		}
-	}
 	for _, rt := range in.queryTypes {
 		rs := rangeStat{RangeType: rt, TotalNum: len(days), Result: make(map[string]msgStat, len(days))}
 		modelled := rt == int(pushsdk.RangeTag) || rt == int(pushsdk.RangeBroadcast) || rt == int(pushsdk.RangeBatch) || rt == int(pushsdk.RangeUnicast)
@@ -169,17 +152,8 @@ func handleStatMsg(in *input) (any, *apiError) {
 			st := msgStat{Push: -1, Ack: -1, Del: -1, Click: -1}
 			if modelled {
 				st.Push, st.Ack = 0, 0
-				end := d.AddDate(0, 0, 1)
-				for _, m := range msgs {
-					if m.rangeType != rt {
-						continue
-					}
-					if !m.dispatchAt.Before(d) && m.dispatchAt.Before(end) {
-						st.Push += int64(len(m.targets))
-					}
-					if m.final && !m.doneAt.Before(d) && m.doneAt.Before(end) {
-						st.Ack += m.success
-					}
+				if c := in.app.days[d.Unix()]; c != nil {
+					st.Push, st.Ack = c.push[rt], c.ack[rt]
 				}
 			}
 			rs.Result[dayKey(d)] = st

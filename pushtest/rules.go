@@ -48,3 +48,11 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// short256 cuts what a client sent to 256 bytes, for the request log.
+func short256(s string) string {
+	if len(s) > 256 {
+		return s[:256]
+	}
+	return s
+}

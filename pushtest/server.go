@@ -1,7 +1,9 @@
 package pushtest
 
 import (
+	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/bdpush/pushsdk"
 	"github.com/bdpush/pushsdk/internal/hooks"
@@ -28,10 +30,25 @@ type Server struct {
 }
 
 // NewServer starts an emulator on a loopback address. Call Close when done.
+// Its HTTP server has the timeouts of [ServerTimeouts].
 func NewServer(opts ...Option) *Server {
 	e := New(opts...)
-	ts := httptest.NewServer(e)
+	ts := httptest.NewUnstartedServer(e)
+	ServerTimeouts(ts.Config)
+	ts.Start()
 	return &Server{Emulator: e, URL: ts.URL, APIKey: e.def.key, SecretKey: e.def.secret, ts: ts}
+}
+
+// ServerTimeouts gives srv the emulator's defaults against slow or idle
+// clients: 5 s to send the request headers, 30 s for the whole request,
+// 60 s idle between requests, 64 KiB of headers. bpush emulator starts from
+// them too.
+func ServerTimeouts(srv *http.Server) {
+	srv.ReadHeaderTimeout = 5 * time.Second
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.IdleTimeout = 60 * time.Second
+	srv.MaxHeaderBytes = 64 << 10
 }
 
 // Close shuts the server down and waits for the requests under way.

@@ -41,7 +41,7 @@ func handleCreateTag(in *input) (any, *apiError) {
 		return nil, errf(pushsdk.CodeDuplicateOperation, "tag %s exists", in.tag)
 	}
 	in.e.nextTID++
-	t := &tag{tid: in.e.nextTID, name: in.tag, created: in.now, members: map[string]struct{}{}}
+	t := &tag{tid: in.e.nextTID, name: in.tag, created: in.now, members: map[string][]span{}}
 	a.tags[t.name] = t
 	a.tagOrder = append(a.tagOrder, t)
 	return tagResult{Tag: t.name, Result: 0}, nil
@@ -82,8 +82,8 @@ func handleAddDevices(in *input) (any, *apiError) {
 	out := deviceResults{Result: make([]deviceResult, 0, len(in.ids))}
 	for _, id := range in.ids {
 		res := 1 // already in the tag, or not a bound device
-		if _, member := t.members[id]; !member && in.e.known(in.app, id, in.now) {
-			t.members[id] = struct{}{}
+		if !t.has(id) && in.e.known(in.app, id, in.now) {
+			t.add(id, in.now)
 			res = 0
 		}
 		out.Result = append(out.Result, deviceResult{ChannelID: id, Result: res})
@@ -99,8 +99,7 @@ func handleDelDevices(in *input) (any, *apiError) {
 	out := deviceResults{Result: make([]deviceResult, 0, len(in.ids))}
 	for _, id := range in.ids {
 		res := 1
-		if _, ok := t.members[id]; ok {
-			delete(t.members, id)
+		if t.remove(id, in.now) {
 			res = 0
 		}
 		out.Result = append(out.Result, deviceResult{ChannelID: id, Result: res})
@@ -110,11 +109,11 @@ func handleDelDevices(in *input) (any, *apiError) {
 
 func handleDeviceNum(in *input) (any, *apiError) {
 	if in.tag == defaultTag {
-		return deviceNum{DeviceNum: len(in.app.boundIDs())}, nil
+		return deviceNum{DeviceNum: in.app.bound}, nil
 	}
 	t := in.app.tags[in.tag]
 	if t == nil {
 		return nil, errf(pushsdk.CodeTagNotFound, "tag %s", in.tag)
 	}
-	return deviceNum{DeviceNum: len(t.members)}, nil
+	return deviceNum{DeviceNum: t.size}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/bdpush/pushsdk"
@@ -14,83 +16,134 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// emulatorFlags are the settings of bpush emulator.
+type emulatorFlags struct {
+	addr           string
+	requireBinding bool
+	delay          time.Duration
+	ratePerSecond  float64
+	bind           []string
+	headerTimeout  time.Duration
+	readTimeout    time.Duration
+	idleTimeout    time.Duration
+	maxConns       int
+	maxBody        int64
+	logEntries     int
+	logBytes       int64
+}
+
 func (a *app) emulatorCommand() *cobra.Command {
-	var (
-		addr           string
-		requireBinding bool
-		delay          time.Duration
-		ratePerSecond  float64
-		bind           []string
-	)
+	var f emulatorFlags
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Serve an offline emulator of the REST API until interrupted",
 		Long: `Serve an emulator of the Baidu Cloud Push REST API 3.0 on a local address,
 for trying out clients and running their tests offline. It checks every
 request as the service does (signature, timestamp, parameters) and keeps
-state: tags, devices, messages, timers, topics and statistics.
+state: tags, devices, messages, timers, topics and statistics. A 30603 names
+the usual client mistake that explains a signature that does not match.
 
---apikey and --secretkey set the app's keys (generated when absent) and
---device-type its platform (3 android, the default, or 4 ios). It prints its
-URL and keys on start and logs each request in one line on stderr.`,
-		Example: `  bpush emulator --addr 127.0.0.1:8088 --apikey KEY --secretkey SECRET
-  bpush --host http://127.0.0.1:8088 --apikey KEY --secretkey SECRET push all --msg hi`,
+Keys: --apikey and --secretkey, else BAIDU_PUSH_API_KEY and
+BAIDU_PUSH_SECRET_KEY, else generated; the emulator prints the export line
+that points bpush (and the SDK's LoadConfig) at it. --device-type sets the
+app's platform (3 android, the default, or 4 ios).
+
+It logs one line per request on stderr; with -v the line holds the request's
+parameters (the signature and secrets masked). It is built to be left
+running as a shared test double: a request that fails authentication is
+logged without its parameters, the request log has a byte budget, a
+broadcast costs one record whatever the number of devices, and slow or idle
+clients are cut off by the timeouts below.`,
+		Example: `  bpush emulator
+  eval "$(bpush emulator --addr 127.0.0.1:8088 | grep ^export)"   # in one shell, then:
+  bpush push all --msg hi
+  bpush emulator --addr 0.0.0.0:8088 --max-conns 1000 --rate-limit 50`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := []pushtest.Option{
-				pushtest.WithLogger(slog.New(slog.NewTextHandler(a.stderr, nil))),
-				pushtest.WithDeliveryDelay(delay, delay),
-			}
-			if a.apiKey != "" || a.secretKey != "" {
-				if a.apiKey == "" || a.secretKey == "" {
-					return errors.New("--apikey and --secretkey go together")
-				}
-				opts = append(opts, pushtest.WithKeys(a.apiKey, a.secretKey))
-			}
-			if a.deviceType != "" {
-				dt, err := parseDeviceType(a.deviceType)
-				if err != nil {
-					return err
-				}
-				opts = append(opts, pushtest.WithPlatform(dt))
-			}
-			if requireBinding {
-				opts = append(opts, pushtest.WithRequireBinding())
-			}
-			if ratePerSecond > 0 {
-				opts = append(opts, pushtest.WithRateLimit(ratePerSecond, max(1, int(ratePerSecond))))
-			}
-			emu := pushtest.New(opts...)
-			if len(bind) > 0 {
-				if err := emu.Bind(bind...); err != nil {
-					return err
-				}
-			}
-			l, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fail(err)
-			}
-			a.serves = true
-			app := emu.DefaultApp()
-			url := "http://" + l.Addr().String()
-			fmt.Fprintf(a.stdout, "pushtest emulator listening on %s\n  apikey:    %s\n  secretkey: %s\n  platform:  %s\n",
-				url, app.APIKey, app.SecretKey, app.Platform)
-			fmt.Fprintf(a.stdout, "try: bpush --host %s --apikey %s --secretkey %s push all --msg hello\n", url, app.APIKey, app.SecretKey)
-			return serve(cmd.Context(), l, emu)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.serveEmulator(cmd.Context(), &f) },
 	}
-	f := cmd.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:8088", "address to listen on")
-	f.BoolVar(&requireBinding, "require-binding", false, "only ids bound with --bind are devices; others get 30608")
-	f.StringSliceVar(&bind, "bind", nil, "channel ids to bind as devices at start")
-	f.DurationVar(&delay, "delivery-delay", time.Second, "how long a message stays pending, then sending")
-	f.Float64Var(&ratePerSecond, "rate-limit", 0, "answer 30699 beyond this many calls per second (0: no limit)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8088", "address to listen on")
+	fl.BoolVar(&f.requireBinding, "require-binding", false, "only ids bound with --bind are devices; others get 30608")
+	fl.StringSliceVar(&f.bind, "bind", nil, "channel ids to bind as devices at start")
+	fl.DurationVar(&f.delay, "delivery-delay", time.Second, "how long a message stays pending, then sending")
+	fl.Float64Var(&f.ratePerSecond, "rate-limit", 0, "answer 30699 beyond this many calls per second (0: no limit)")
+	fl.DurationVar(&f.headerTimeout, "header-timeout", 5*time.Second, "cut off a client that takes longer to send its request headers")
+	fl.DurationVar(&f.readTimeout, "read-timeout", 30*time.Second, "cut off a client that takes longer to send a whole request")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long")
+	fl.IntVar(&f.maxConns, "max-conns", 4096, "connections served at once; more wait to be accepted")
+	fl.Int64Var(&f.maxBody, "max-body", 2<<20, "largest request body, in bytes (larger: 30602)")
+	fl.IntVar(&f.logEntries, "log-requests", 10000, "requests kept in the emulator's request log")
+	fl.Int64Var(&f.logBytes, "log-bytes", 32<<20, "bytes the request log may hold")
 	return cmd
 }
 
-// serve runs the emulator until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serveEmulator runs bpush emulator until ctx ends.
+func (a *app) serveEmulator(ctx context.Context, f *emulatorFlags) error {
+	level := slog.LevelInfo
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	if f.maxConns < 1 || f.maxBody < 1 || f.logEntries < 0 || f.logBytes < 0 {
+		return errors.New("--max-conns and --max-body must be positive, --log-requests and --log-bytes not negative")
+	}
+	opts := []pushtest.Option{
+		pushtest.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))),
+		pushtest.WithDeliveryDelay(f.delay, f.delay),
+		pushtest.WithMaxBody(f.maxBody),
+		pushtest.WithRequestLog(f.logEntries, f.logBytes),
+	}
+	key, secret, source := a.apiKey, a.secretKey, "--apikey and --secretkey"
+	if key == "" && secret == "" {
+		key, secret, source = os.Getenv("BAIDU_PUSH_API_KEY"), os.Getenv("BAIDU_PUSH_SECRET_KEY"), "BAIDU_PUSH_API_KEY and BAIDU_PUSH_SECRET_KEY"
+	}
+	switch {
+	case key != "" && secret != "":
+		opts = append(opts, pushtest.WithKeys(key, secret))
+	case key != "" || secret != "":
+		return fmt.Errorf("%s go together: give both, or neither for generated keys", source)
+	default:
+		source = ""
+	}
+	if a.deviceType != "" {
+		dt, err := parseDeviceType(a.deviceType)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, pushtest.WithPlatform(dt))
+	}
+	if f.requireBinding {
+		opts = append(opts, pushtest.WithRequireBinding())
+	}
+	if f.ratePerSecond > 0 {
+		opts = append(opts, pushtest.WithRateLimit(f.ratePerSecond, max(1, int(f.ratePerSecond))))
+	}
+	emu := pushtest.New(opts...)
+	if len(f.bind) > 0 {
+		if err := emu.Bind(f.bind...); err != nil {
+			return err
+		}
+	}
+	l, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fail(err)
+	}
+	a.serves = true
+	app := emu.DefaultApp()
+	url := "http://" + l.Addr().String()
+	fmt.Fprintf(a.stdout, "pushtest emulator listening on %s (%s app)\n", url, app.Platform)
+	if source != "" {
+		fmt.Fprintf(a.stdout, "keys from %s\nexport BAIDU_PUSH_HOST=%s\n", source, url)
+	} else {
+		fmt.Fprintf(a.stdout, "export BAIDU_PUSH_HOST=%s BAIDU_PUSH_API_KEY=%s BAIDU_PUSH_SECRET_KEY=%s\n", url, app.APIKey, app.SecretKey)
+	}
+	srv := &http.Server{Handler: emu}
+	pushtest.ServerTimeouts(srv)
+	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = f.headerTimeout, f.readTimeout, f.idleTimeout
+	return serve(ctx, limitListener(l, f.maxConns), srv)
+}
+
+// serve runs srv until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, l net.Listener, srv *http.Server) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {
@@ -104,6 +157,52 @@ func serve(ctx context.Context, l net.Listener, h http.Handler) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// limitListener accepts at most n connections at once; more wait in the
+// kernel's backlog until one closes. The server's timeouts bound how long a
+// slow client can hold a place.
+func limitListener(l net.Listener, n int) net.Listener {
+	return &limited{Listener: l, slots: make(chan struct{}, n), closed: make(chan struct{})}
+}
+
+type limited struct {
+	net.Listener
+	slots     chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *limited) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limited) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// slotConn gives its place back when it closes, once.
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 func parseDeviceType(s string) (pushsdk.DeviceType, error) {

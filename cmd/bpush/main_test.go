@@ -397,6 +397,19 @@ func TestSignExplain(t *testing.T) {
 	assert.NotContains(t, r.stdout, srv.SecretKey)
 	r = run1(t, flags, "sign", "app/query_tags")
 	assert.Regexp(t, `^[0-9a-f]{32}\n$`, r.stdout)
+
+	// --explain lists the mistakes the emulator names.
+	r = run1(t, flags, "sign", "push/all", "msg=hi", "--explain")
+	for _, mistake := range []string{`"~" left unencoded`, "%20 instead of +", "URL-encoded before signing", "not signed",
+		"milliseconds", "scheme, host, port or path", "sorted by key", "another method", "another app"} {
+		assert.Contains(t, r.stdout, mistake)
+	}
+
+	// A 30603 says how to find out why.
+	r = bpush(t, "", nil, "--host", srv.URL, "--apikey", srv.APIKey, "--secretkey", "not the secret", "tags", "list")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "error 30603")
+	assert.Contains(t, r.stderr, "bpush sign --explain")
 }
 
 func TestEmulatorFlag(t *testing.T) {
@@ -428,14 +441,15 @@ func TestEmulatorCommand(t *testing.T) {
 	for sc.Scan() {
 		banner = append(banner, sc.Text())
 		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-			url = after
+			url, _, _ = strings.Cut(after, " ")
 		}
-		if strings.HasPrefix(sc.Text(), "try:") {
+		if strings.HasPrefix(sc.Text(), "export ") {
 			break
 		}
 	}
 	require.NotEmpty(t, url, banner)
-	assert.Contains(t, strings.Join(banner, "\n"), "apikey:    EmuKey")
+	assert.Equal(t, []string{"pushtest emulator listening on " + url + " (android app)", "keys from --apikey and --secretkey",
+		"export BAIDU_PUSH_HOST=" + url}, banner)
 	flags := []string{"--host", url, "--apikey", "EmuKey", "--secretkey", "EmuSecret"}
 	r := run1(t, flags, "--json", "tags", "count", "default")
 	assert.Equal(t, float64(2), jsonOf(t, r)["device_num"], "--bind bound two devices")

@@ -41,7 +41,7 @@ secret key masked, to compare with what the service expects when it answers
 				return a.emit(e, nil)
 			}
 			if explain {
-				_, err := io.WriteString(a.stdout, e.Error())
+				_, err := io.WriteString(a.stdout, e.Error()+usualMistakes)
 				return err
 			}
 			_, err = fmt.Fprintln(a.stdout, e.Sign)
@@ -51,3 +51,19 @@ secret key masked, to compare with what the service expects when it answers
 	cmd.Flags().BoolVar(&explain, "explain", false, "show the canonical string and its encoding, secret masked")
 	return cmd
 }
+
+// usualMistakes is what to compare when a client's signatures get 30603:
+// the mistakes the emulator recognises.
+const usualMistakes = `
+If the service answers 30603 (Authentication Failed), the usual mistakes are:
+  - "~" left unencoded (Go's url.QueryEscape, Python 3's quote_plus); it is %7E
+  - spaces encoded as %20 instead of +, or lower-case hex in the %XX escapes
+  - values URL-encoded before signing; the signed string holds them raw
+  - a parameter sent but not signed (e.g. secretKey), or no secret at the end
+  - a timestamp in milliseconds, or signed as another value than sent
+  - another scheme, host, port or path in the signed URL than the one requested
+  - parameters in the order sent instead of sorted by key
+  - another method signed than the one sent (GET for POST)
+  - the secret key of another app; the signature in upper-case hex
+bpush emulator names the one it finds in its 30603.
+`

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startEmulator runs bpush emulator with args and env, and returns its URL
+// and the lines it printed before serving; it is stopped at the end of the
+// test.
+func startEmulator(t *testing.T, env []string, args ...string) (string, []string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = io.Discard
+	dieWithParent(cmd)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	var url string
+	var banner []string
+	for sc.Scan() {
+		banner = append(banner, sc.Text())
+		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
+			url, _, _ = strings.Cut(after, " ")
+		}
+		if strings.HasPrefix(sc.Text(), "export ") {
+			break
+		}
+	}
+	require.NotEmpty(t, url, banner)
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return url, banner
+}
+
+// TestEmulatorKeys: the emulator takes BAIDU_PUSH_API_KEY and
+// BAIDU_PUSH_SECRET_KEY when they are set, so that a shell that exported
+// them keeps working; otherwise it prints the export line of its keys.
+func TestEmulatorKeys(t *testing.T) {
+	t.Parallel()
+	env := []string{"BAIDU_PUSH_API_KEY=EnvKey000000000000000000", "BAIDU_PUSH_SECRET_KEY=EnvSecret0000000000000000000000S"}
+	url, banner := startEmulator(t, env)
+	assert.Equal(t, []string{"pushtest emulator listening on " + url + " (android app)",
+		"keys from BAIDU_PUSH_API_KEY and BAIDU_PUSH_SECRET_KEY", "export BAIDU_PUSH_HOST=" + url}, banner)
+	r := bpush(t, "", append(env, "BAIDU_PUSH_HOST="+url), "tags", "count", "default")
+	assert.Equal(t, 0, r.code, r.stderr)
+
+	url, banner = startEmulator(t, nil)
+	require.Len(t, banner, 2)
+	export := strings.Fields(strings.TrimPrefix(banner[1], "export "))
+	require.Len(t, export, 3, banner[1])
+	assert.Equal(t, "BAIDU_PUSH_HOST="+url, export[0])
+	r = bpush(t, "", export, "tags", "count", "default")
+	assert.Equal(t, 0, r.code, "the export line points bpush at the emulator: %s", r.stderr)
+
+	// Half a key pair is refused, naming what is missing.
+	r = bpush(t, "", []string{"BAIDU_PUSH_API_KEY=OnlyTheKey"}, "emulator", "--addr", "127.0.0.1:0")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "BAIDU_PUSH_API_KEY and BAIDU_PUSH_SECRET_KEY go together")
+	r = bpush(t, "", []string{"BAIDU_PUSH_HOST=" + url, "BAIDU_PUSH_API_KEY=k"}, "tags", "list")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "no secret key: give --secretkey or BAIDU_PUSH_SECRET_KEY")
+	assert.Contains(t, r.stderr, "Run 'bpush tags list --help' for usage.", "usage errors point at the subcommand's help")
+}
+
+// TestEmulatorShrugsOffSlowClients opens connections that send their
+// headers or their body one byte at a time, more of them than the
+// emulator serves at once: they are cut off by its timeouts, and a normal
+// client is still served.
+func TestEmulatorShrugsOffSlowClients(t *testing.T) {
+	t.Parallel()
+	url, banner := startEmulator(t, nil, "--header-timeout", "300ms", "--read-timeout", "600ms", "--max-conns", "40")
+	export := strings.Fields(strings.TrimPrefix(banner[1], "export "))
+	addr := strings.TrimPrefix(url, "http://")
+
+	var slow []net.Conn
+	for i := range 60 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		slow = append(slow, c)
+		if i%2 == 0 {
+			_, _ = io.WriteString(c, "POST /rest/3.0/push/all HTTP/1.1\r\nHost: x\r\n") // headers never finished
+		} else {
+			_, _ = io.WriteString(c, "POST /rest/3.0/push/all HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nmsg=") // a body that dribbles
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range slow {
+			c.Close()
+		}
+	})
+	go func() {
+		for range 20 {
+			time.Sleep(100 * time.Millisecond)
+			for _, c := range slow {
+				_, _ = c.Write([]byte("x"))
+			}
+		}
+	}()
+
+	start := time.Now()
+	r := bpush(t, "", export, "tags", "count", "default")
+	assert.Equal(t, 0, r.code, r.stderr)
+	t.Logf("a normal call took %v with 60 slow connections against 40 places", time.Since(start).Round(time.Millisecond))
+	assert.Less(t, time.Since(start), 10*time.Second)
+
+	// The slow connections were closed by the emulator: reading them ends
+	// in EOF or a reset (perhaps after an error reply), not in our own
+	// read deadline.
+	deadline := time.Now().Add(10 * time.Second)
+	closed := 0
+	for _, c := range slow {
+		_ = c.SetReadDeadline(deadline)
+		_, err := io.Copy(io.Discard, c)
+		var ne net.Error
+		if !(errors.As(err, &ne) && ne.Timeout()) {
+			closed++
+		}
+	}
+	assert.Equal(t, len(slow), closed, "every slow connection is closed by the emulator")
+}
+
+// TestEmulatorLatencyUnderSlowConnections measures how long normal calls
+// take while 2 000 slow connections are open; the figures go to
+// BENCHMARKS.md. It asserts only that every call succeeds.
+func TestEmulatorLatencyUnderSlowConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2 000 connections")
+	}
+	t.Parallel()
+	url, banner := startEmulator(t, nil)
+	export := strings.Fields(strings.TrimPrefix(banner[1], "export "))
+	addr := strings.TrimPrefix(url, "http://")
+	measure := func() []time.Duration {
+		var out []time.Duration
+		client := &http.Client{Timeout: 20 * time.Second}
+		for range 50 {
+			start := time.Now()
+			resp, err := client.Post(url+"/rest/3.0/app/query_tags", "application/x-www-form-urlencoded", strings.NewReader("apikey=x"))
+			require.NoError(t, err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			out = append(out, time.Since(start))
+		}
+		slices.Sort(out)
+		return out
+	}
+	quiet := measure()
+	var slow []net.Conn
+	for range 2000 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, _ = io.WriteString(c, "POST /rest/3.0/push/all HTTP/1.1\r\nHost: x\r\n")
+		slow = append(slow, c)
+	}
+	t.Cleanup(func() {
+		for _, c := range slow {
+			c.Close()
+		}
+	})
+	loaded := measure()
+	r := bpush(t, "", export, "tags", "count", "default")
+	assert.Equal(t, 0, r.code, r.stderr)
+	t.Logf("median/p90/max of 50 calls: quiet %v/%v/%v; with 2000 slow connections open %v/%v/%v",
+		quiet[25], quiet[45], quiet[49], loaded[25], loaded[45], loaded[49])
+	fmt.Fprint(io.Discard, loaded)
+}

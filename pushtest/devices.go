@@ -1,0 +1,190 @@
+package pushtest
+
+import (
+	"slices"
+	"time"
+)
+
+// device is one channel id the emulator knows: when it was bound, and what
+// it received by unicast or batch push. Broadcasts and tag pushes are not
+// recorded per device: a device's share of them is worked out when asked
+// (appState.received), so that a broadcast to a million devices costs one
+// record.
+type device struct {
+	spans  []span     // when it was bound, oldest first
+	direct []delivery // unicast and batch deliveries, oldest first
+}
+
+// span is a time something held: [from, to), to zero while it holds.
+type span struct{ from, to time.Time }
+
+func (d *device) isBound() bool { return len(d.spans) > 0 && d.spans[len(d.spans)-1].to.IsZero() }
+
+// covers reports whether one of spans holds at t.
+func covers(spans []span, t time.Time) bool {
+	for _, s := range spans {
+		if !t.Before(s.from) && (s.to.IsZero() || t.Before(s.to)) {
+			return true
+		}
+	}
+	return false
+}
+
+type delivery struct {
+	msg *message
+	at  time.Time
+}
+
+// tag is a tag group and the history of its members.
+type tag struct {
+	tid     int64
+	name    string
+	created time.Time
+	members map[string][]span // when each device was in the tag
+	size    int               // members now
+}
+
+func (t *tag) has(id string) bool {
+	s := t.members[id]
+	return len(s) > 0 && s[len(s)-1].to.IsZero()
+}
+
+func (t *tag) add(id string, now time.Time) bool {
+	if t.has(id) {
+		return false
+	}
+	t.members[id] = append(t.members[id], span{from: now})
+	t.size++
+	return true
+}
+
+func (t *tag) remove(id string, now time.Time) bool {
+	if !t.has(id) {
+		return false
+	}
+	s := t.members[id]
+	s[len(s)-1].to = now
+	t.size--
+	return true
+}
+
+// memberIDs lists the tag's members now, in id order.
+func (t *tag) memberIDs() []string {
+	out := make([]string, 0, t.size)
+	for id := range t.members {
+		if t.has(id) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dayCounts is what happened on one Beijing day: devices bound, unbound and
+// bound for the first time ever; devices pushed to and reached, by range
+// type. The statistics endpoints read these counters, not the history.
+type dayCounts struct {
+	binds, unbinds, fresh int64
+	push, ack             [8]int64
+}
+
+// day returns the counters of t's day.
+func (a *appState) day(t time.Time) *dayCounts {
+	key := dayStart(t).Unix()
+	d := a.days[key]
+	if d == nil {
+		d = &dayCounts{}
+		a.days[key] = d
+	}
+	return d
+}
+
+// bind marks ids as bound devices.
+func (a *appState) bind(now time.Time, ids ...string) {
+	for _, id := range ids {
+		d := a.devices[id]
+		switch {
+		case d == nil:
+			d = &device{}
+			a.devices[id] = d
+			a.day(now).fresh++
+		case d.isBound():
+			continue
+		}
+		d.spans = append(d.spans, span{from: now})
+		a.bound++
+		a.day(now).binds++
+	}
+}
+
+// unbind marks ids as unbound; they leave every tag and stay unbound until
+// bound again.
+func (a *appState) unbind(now time.Time, ids ...string) {
+	for _, id := range ids {
+		d := a.devices[id]
+		if d == nil {
+			a.devices[id] = &device{}
+			continue
+		}
+		if !d.isBound() {
+			continue
+		}
+		d.spans[len(d.spans)-1].to = now
+		a.bound--
+		a.day(now).unbinds++
+		for _, t := range a.tags {
+			t.remove(id, now)
+		}
+	}
+}
+
+// boundIDs lists the app's bound devices in id order.
+func (a *appState) boundIDs() []string {
+	out := make([]string, 0, a.bound)
+	for id, d := range a.devices {
+		if d.isBound() {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// received lists what a device received, oldest first: its unicast and
+// batch deliveries, and each finished broadcast or tag push whose audience
+// it was in when the push was delivered.
+func (a *appState) received(id string) []delivery {
+	d := a.devices[id]
+	if d == nil {
+		return nil
+	}
+	out := slices.Clone(d.direct)
+	for _, m := range a.fanouts {
+		if m.cancelled {
+			continue
+		}
+		in := covers(d.spans, m.doneAt)
+		if m.tagState != nil {
+			in = covers(m.tagState.members[id], m.doneAt)
+		}
+		if in {
+			out = append(out, delivery{msg: m, at: m.doneAt})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y delivery) int { return x.at.Compare(y.at) })
+	return out
+}
+
+// known reports whether id may be addressed: a bound device, or (unless
+// the emulator requires explicit binding) an id never seen, which is bound
+// on the spot. An explicitly unbound id is not known.
+func (e *Emulator) known(a *appState, id string, now time.Time) bool {
+	if d := a.devices[id]; d != nil {
+		return d.isBound()
+	}
+	if e.cfg.requireBinding {
+		return false
+	}
+	a.bind(now, id)
+	return true
+}

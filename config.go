@@ -96,8 +96,9 @@ var configKeys = map[string]map[string]bool{
 // override what the file says. LoadConfig("") reads the environment alone.
 //
 // A missing or unreadable file, a malformed value or an unknown key or
-// section is a [CodeSDKInit] error naming the file, line and key, e.g.
-// `sdk.conf:5: [SDK] deviceType: "5" is neither 3 (Android) nor 4 (iOS)`.
+// section is a [CodeSDKInit] error naming the file, line and key but never
+// the value (it could be a secret on the wrong line), e.g.
+// `sdk.conf:5: [sdk] devicetype: neither 3 (android) nor 4 (ios) (value not shown)`.
 // See sdk.conf.example for a documented file.
 func LoadConfig(path string) (*Config, error) {
 	cfg := &Config{}

@@ -67,7 +67,10 @@ func ExampleChannelError() {
 	srv, c := emulator()
 	defer srv.Close()
 
-	_, err := c.PushMsgToTag(context.Background(), "no_such_tag", "msg to tag", nil)
+	ctx := context.Background()
+
+	// README: errors
+	_, err := c.PushMsgToTag(ctx, "no_such_tag", "msg to tag", nil)
 	var ce *pushsdk.ChannelError
 	if errors.As(err, &ce) {
 		fmt.Println("code:", ce.Code, "http:", ce.HTTPStatus, "request id:", ce.RequestID)
@@ -75,8 +78,10 @@ func ExampleChannelError() {
 	}
 
 	// Bad arguments never reach the network: code 3 names every bad field.
-	_, err = c.PushMsgToSingleDevice(context.Background(), "abc", "", nil)
+	_, err = c.PushMsgToSingleDevice(ctx, "abc", "", nil)
 	fmt.Println(err)
+	// README: end
+
 	// Output:
 	// code: 30611 http: 404 request id: 3141592660
 	// tag not found: true
@@ -571,6 +576,7 @@ func ExampleChannel_Tags() {
 		_, _ = c.CreateTag(ctx, name)
 	}
 
+	// README: iterators
 	// Pages through app/query_tags (here two tags a page) until the end.
 	for tag, err := range c.Tags(ctx, &pushsdk.TagsOptions{PageOptions: pushsdk.PageOptions{Limit: 2}}) {
 		if err != nil {
@@ -578,6 +584,8 @@ func ExampleChannel_Tags() {
 		}
 		fmt.Println(tag.Name)
 	}
+	// README: end
+
 	// Output:
 	// default
 	// vip
@@ -739,4 +747,28 @@ func ExampleWithRateLimiter() {
 	wg.Wait()
 	fmt.Println("pushes:", len(srv.RequestsTo("push/single_device")), "refused for rate:", shared.throttled)
 	// Output: pushes: 20 refused for rate: 0
+}
+
+func ExampleSignatureExplanation() {
+	srv, c := emulator(pushtest.WithKeys("tf9G7QicWAh2aEGFlrI1Ohyb", "qQ1h43yGQYG6H6mYgSPizDuCmtbMj6Ld"))
+	defer srv.Close()
+	other, addErr := srv.AddApp("OtherAppKey0000000000000", "OtherAppSecret000000000000000000", pushsdk.DeviceAndroid)
+	if addErr != nil {
+		log.Fatal(addErr)
+	}
+	c.SetCredentials(srv.APIKey, other.SecretKey) // the key of one app with the secret of another
+	ctx := context.Background()
+
+	// README: signature
+	_, err := c.PushMsgToAll(ctx, "hi", nil)
+	var e *pushsdk.SignatureExplanation
+	if errors.As(err, &e) { // a 30603: how the SDK signed the request, the secret masked
+		fmt.Println(err)
+		fmt.Println(e.Params, e.SecretMask)
+	}
+	// README: end
+
+	// Output:
+	// pushsdk: Authentication Failed, signature mismatch: it was signed with the secret key of another app (apikey OtherAppKey0000000000000); run bpush sign --explain with the same keys to see what the service signs (code 30603, request id 3141592660, http 403)
+	// [apikey=tf9G7QicWAh2aEGFlrI1Ohyb msg=hi timestamp=1768442400] <secret key: 32 bytes, md5 efea4600>
 }

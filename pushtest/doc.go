@@ -28,17 +28,58 @@
 // gets 30608 and a batch push fails for it. [App.Unbind] unbinds an id in
 // either mode.
 //
-// # Time
+// # Clocks
 //
 // The emulator's clock follows the system clock unless [WithFrozenClock]
 // freezes it; [Emulator.Advance] moves it forward in both cases, firing
 // timers and delivering messages. Requests are checked against that clock,
 // so clients must sign with it: the Channels of [Server.NewChannel] and
-// [Server.NewChannelFor] do. After Advance, code that takes the time from
-// time.Now() — a SendTime of time.Now().Add(time.Hour), say — is behind the
-// emulator: take it from [Emulator.Now] (srv.Now()) instead. An accepted message is pending for one second,
-// then sending for one second, then delivered ([WithDeliveryDelay]
-// changes that).
+// [Server.NewChannelFor] do. Once the clock has been moved, code that takes
+// the time from time.Now() is behind the emulator — a SendTime of
+// time.Now().Add(time.Hour) may then be in the emulator's past and refused.
+// Take the time from [Emulator.Now] instead:
+//
+//	srv.Advance(24 * time.Hour)
+//	_, err := c.PushMsgToAll(ctx, "good morning", &pushsdk.PushOptions{
+//		SendTime: srv.Now().Add(time.Hour), // not time.Now()
+//	})
+//	srv.Advance(time.Hour + 2*time.Second) // the timer fires; the message is delivered
+//
+// An accepted message is pending for one second, then sending for one
+// second, then delivered ([WithDeliveryDelay] changes that).
+//
+// # Limits
+//
+// An emulator can be left running as a shared test double: a request that
+// fails authentication is kept in the request log as a short note, never
+// with its parameters; the log is bounded in entries and bytes
+// ([WithRequestLog]); bodies are capped ([WithMaxBody]); broadcasts and tag
+// pushes are one record each, whatever the number of devices. [NewServer]
+// applies [ServerTimeouts]; bpush emulator adds a connection cap.
+//
+// # Signature mistakes
+//
+// When a signature does not match, the emulator signs the request again the
+// ways clients usually get it wrong and names the mistake that matches in
+// the 30603's error_msg and its log line — never a secret:
+//
+//   - "~" left unencoded (Go's url.QueryEscape, Python 3's quote_plus);
+//   - spaces encoded as %20 instead of +, or lower-case hex in the escapes;
+//   - values URL-encoded before signing, or left out of the encoding;
+//   - a parameter sent but not signed (the official Python SDK's
+//     secretKey), or the secret key left out of the signed string;
+//   - a timestamp in milliseconds (answered 30606), or signed as another
+//     value than the one sent;
+//   - http instead of https (or back), another host, port or path in the
+//     signed URL;
+//   - parameters signed in the order sent, not sorted by key;
+//   - another method (GET for POST, or lower case);
+//   - the secret key of another app;
+//   - the signature in upper-case hex.
+//
+// For example: "Authentication Failed, signature mismatch: "~" was left
+// unencoded (as Go's url.QueryEscape and Python 3's quote_plus do); PHP's
+// urlencode, the service's, makes it %7E".
 //
 // # Faults
 //

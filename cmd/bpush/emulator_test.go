@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,16 +19,23 @@ import (
 // startEmulator runs bpush emulator with args and env, and returns its URL
 // and the lines it printed before serving; it is stopped at the end of the
 // test.
-func startEmulator(t *testing.T, env []string, args ...string) (string, []string) {
-	t.Helper()
+func startEmulator(tb testing.TB, env []string, args ...string) (string, []string) {
+	tb.Helper()
+	_, url, banner := startEmulatorProcess(tb, env, args...)
+	return url, banner
+}
+
+// startEmulatorProcess is startEmulator that also returns the process.
+func startEmulatorProcess(tb testing.TB, env []string, args ...string) (*exec.Cmd, string, []string) {
+	tb.Helper()
 	cmd := exec.Command(bin, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir()}, env...)
 	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	cmd.Stderr = io.Discard
 	dieWithParent(cmd)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.NoError(tb, cmd.Start())
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
 	var url string
 	var banner []string
@@ -43,9 +48,9 @@ func startEmulator(t *testing.T, env []string, args ...string) (string, []string
 			break
 		}
 	}
-	require.NotEmpty(t, url, banner)
+	require.NotEmpty(tb, url, banner)
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	return url, banner
+	return cmd, url, banner
 }
 
 // TestEmulatorKeys: the emulator takes BAIDU_PUSH_API_KEY and
@@ -135,10 +140,10 @@ func TestEmulatorShrugsOffSlowClients(t *testing.T) {
 	assert.Equal(t, len(slow), closed, "every slow connection is closed by the emulator")
 }
 
-// TestEmulatorLatencyUnderSlowConnections measures how long normal calls
-// take while 2 000 slow connections are open; the figures go to
-// BENCHMARKS.md. It asserts only that every call succeeds.
-func TestEmulatorLatencyUnderSlowConnections(t *testing.T) {
+// TestEmulatorServesWhileManyConnectionsAreOpen opens 2 000 connections
+// that never finish their headers: every normal call is still answered.
+// (BenchmarkEmulatorLatencyUnderSlowConnections measures how fast.)
+func TestEmulatorServesWhileManyConnectionsAreOpen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens 2 000 connections")
 	}
@@ -146,37 +151,29 @@ func TestEmulatorLatencyUnderSlowConnections(t *testing.T) {
 	url, banner := startEmulator(t, nil)
 	export := strings.Fields(strings.TrimPrefix(banner[1], "export "))
 	addr := strings.TrimPrefix(url, "http://")
-	measure := func() []time.Duration {
-		var out []time.Duration
-		client := &http.Client{Timeout: 20 * time.Second}
-		for range 50 {
-			start := time.Now()
-			resp, err := client.Post(url+"/rest/3.0/app/query_tags", "application/x-www-form-urlencoded", strings.NewReader("apikey=x"))
-			require.NoError(t, err)
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			out = append(out, time.Since(start))
-		}
-		slices.Sort(out)
-		return out
-	}
-	quiet := measure()
 	var slow []net.Conn
+	t.Cleanup(func() {
+		for _, c := range slow {
+			c.Close()
+		}
+	})
 	for range 2000 {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		_, _ = io.WriteString(c, "POST /rest/3.0/push/all HTTP/1.1\r\nHost: x\r\n")
 		slow = append(slow, c)
 	}
-	t.Cleanup(func() {
-		for _, c := range slow {
-			c.Close()
-		}
-	})
-	loaded := measure()
+	client := &http.Client{Timeout: 20 * time.Second}
+	for range 50 {
+		req, _ := http.NewRequest(http.MethodPost, url+"/rest/3.0/app/query_tags", strings.NewReader("apikey=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("User-Agent", "BCCS_SDK/3.0 (test)")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a 30602 for the call without timestamp and sign: it was served")
+	}
 	r := bpush(t, "", export, "tags", "count", "default")
 	assert.Equal(t, 0, r.code, r.stderr)
-	t.Logf("median/p90/max of 50 calls: quiet %v/%v/%v; with 2000 slow connections open %v/%v/%v",
-		quiet[25], quiet[45], quiet[49], loaded[25], loaded[45], loaded[49])
-	fmt.Fprint(io.Discard, loaded)
 }

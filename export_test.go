@@ -95,3 +95,12 @@ func AdaptiveLimitForTest(perSecond float64, burst int) (RateLimiter, func() flo
 	l := o.rateLimit.(*adaptiveLimit)
 	return l, func() float64 { l.mu.Lock(); defer l.mu.Unlock(); return float64(l.lim.Limit()) }
 }
+
+// EndpointsForTest maps every endpoint's path to whether it is a query.
+func EndpointsForTest() map[string]bool {
+	out := map[string]bool{}
+	for _, ep := range endpoints {
+		out[ep.path] = ep.query
+	}
+	return out
+}

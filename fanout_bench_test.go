@@ -89,7 +89,7 @@ func startEmulatorProcess(tb testing.TB) *emulatorProcess {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-				p.url = strings.TrimSpace(after)
+				p.url, _, _ = strings.Cut(strings.TrimSpace(after), " ")
 				break
 			}
 		}

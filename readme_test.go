@@ -298,3 +298,21 @@ func TestChangelogMatchesVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, srv.Requests()[0].UserAgent, "(Baidu Push Server SDK for Go v"+pushsdk.Version+")")
 }
+
+// TestReadmeEndpointTable: README's "How it is built" lists every endpoint
+// once, under the kind the pipeline treats it as.
+func TestReadmeEndpointTable(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	listed := map[string]bool{}
+	for _, kind := range []string{"query", "push", "change"} {
+		row := regexp.MustCompile(`(?m)^\| ` + kind + ` \| (.*) \| .* \|$`).FindStringSubmatch(string(data))
+		require.NotNil(t, row, "README.md has no %q row", kind)
+		for _, m := range regexp.MustCompile("`([a-z_]+/[a-z_]+)`").FindAllStringSubmatch(row[1], -1) {
+			_, dup := listed[m[1]]
+			assert.False(t, dup, "%s listed twice", m[1])
+			listed[m[1]] = kind == "query"
+		}
+	}
+	assert.Equal(t, pushsdk.EndpointsForTest(), listed)
+}

@@ -33,7 +33,7 @@ func refURLEncode(s string) string {
 	return b.String()
 }
 
-// refSign is an independent implementation of protocol.md §3.
+// refSign is an independent implementation of the signature (docs/PROTOCOL.md, "Signature").
 func refSign(method, fullURL string, form url.Values, secret string) string {
 	keys := make([]string, 0, len(form))
 	for k := range form {

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestValidationBeforeSending checks every value rule of protocol.md §4: each
+// TestValidationBeforeSending checks every value rule of docs/PROTOCOL.md ("Value rules"): each
 // bad call is a code-3 error naming exactly the bad fields, and nothing
 // reaches the network.
 func TestValidationBeforeSending(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 // TestSmartTagPush: push/tags with type 2-6 and a JSON selector is accepted,
 // recorded with its type and selector, scheduled when asked, and reaches no
-// device; its rules are those of protocol §4.
+// device; its rules are those of docs/PROTOCOL.md ("Value rules").
 func TestSmartTagPush(t *testing.T) {
 	t.Parallel()
 	c := newRaw(t, frozen())

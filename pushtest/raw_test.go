@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// phpEncode is an independent PHP urlencode, written from protocol.md §3.
+// phpEncode is an independent PHP urlencode, written from docs/PROTOCOL.md ("Signature").
 func phpEncode(s string) string {
 	var b strings.Builder
 	for _, c := range []byte(s) {
@@ -32,7 +32,7 @@ func phpEncode(s string) string {
 	return b.String()
 }
 
-// sign is an independent implementation of the signature of protocol.md §3.
+// sign is an independent implementation of the signature of docs/PROTOCOL.md ("Signature").
 func sign(method, u string, params map[string]string, secret string) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {

@@ -53,7 +53,7 @@ func BenchmarkEmulatorFlood(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads /proc")
 	}
-	cmd, base, _ := startEmulatorProcess(b, nil)
+	cmd, base, _ := startEmulatorProcess(b, nil, io.Discard)
 	pid := cmd.Process.Pid
 	body := "apikey=NotAKey&timestamp=" + strconv.FormatInt(time.Now().Unix(), 10) +
 		"&sign=00000000000000000000000000000000&msg=m&channel_ids=" + strings.Repeat("9", 2_000_000)

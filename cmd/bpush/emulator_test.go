@@ -21,18 +21,19 @@ import (
 // test.
 func startEmulator(tb testing.TB, env []string, args ...string) (string, []string) {
 	tb.Helper()
-	_, url, banner := startEmulatorProcess(tb, env, args...)
+	_, url, banner := startEmulatorProcess(tb, env, io.Discard, args...)
 	return url, banner
 }
 
-// startEmulatorProcess is startEmulator that also returns the process.
-func startEmulatorProcess(tb testing.TB, env []string, args ...string) (*exec.Cmd, string, []string) {
+// startEmulatorProcess is startEmulator that also returns the process, and
+// sends its log (stderr) to log.
+func startEmulatorProcess(tb testing.TB, env []string, log io.Writer, args ...string) (*exec.Cmd, string, []string) {
 	tb.Helper()
 	cmd := exec.Command(bin, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir()}, env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(tb, err)
-	cmd.Stderr = io.Discard
+	cmd.Stderr = log
 	dieWithParent(cmd)
 	require.NoError(tb, cmd.Start())
 	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

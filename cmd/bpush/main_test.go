@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -427,27 +426,8 @@ func TestEmulatorFlag(t *testing.T) {
 // and interrupts it.
 func TestEmulatorCommand(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--apikey", "EmuKey", "--secretkey", "EmuSecret", "--device-type", "3", "--bind", "1,2")
-	dieWithParent(cmd)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	sc := bufio.NewScanner(stdout)
-	var url string
-	var banner []string
-	for sc.Scan() {
-		banner = append(banner, sc.Text())
-		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-			url, _, _ = strings.Cut(after, " ")
-		}
-		if strings.HasPrefix(sc.Text(), "export ") {
-			break
-		}
-	}
-	require.NotEmpty(t, url, banner)
+	cmd, url, banner := startEmulatorProcess(t, nil, &stderr, "--apikey", "EmuKey", "--secretkey", "EmuSecret", "--device-type", "3", "--bind", "1,2")
 	assert.Equal(t, []string{"pushtest emulator listening on " + url + " (android app)", "keys from --apikey and --secretkey",
 		"export BAIDU_PUSH_HOST=" + url}, banner)
 	flags := []string{"--host", url, "--apikey", "EmuKey", "--secretkey", "EmuSecret"}

@@ -183,3 +183,50 @@ func TestAdaptiveRateLimit(t *testing.T) {
 	_, err := l.Wait(ctx)
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// TestTagMustBeUTF8: a tag is text; invalid UTF-8 is refused before
+// sending, whatever its length.
+func TestTagMustBeUTF8(t *testing.T) {
+	t.Parallel()
+	f := newFakeService(t, func(*seen) reply { return ok(`{"tag":"x","result":0}`) })
+	c := f.channel()
+	_, err := c.CreateTag(bg, "vip\xff")
+	require.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	assert.Contains(t, err.Error(), "tag: must be valid UTF-8")
+	_, err = c.PushMsgToTag(bg, "\xc3", "m", nil)
+	require.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	assert.Empty(t, f.requests(), "nothing was sent")
+}
+
+// TestStatisticsLeftOutAreMinusOne: a figure the service leaves out of a
+// day is -1 ("not supported / no data yet"), never a made-up 0.
+func TestStatisticsLeftOutAreMinusOne(t *testing.T) {
+	t.Parallel()
+	f := newFakeService(t, func(s *seen) reply {
+		switch s.Path {
+		case "report/statistic_device":
+			return ok(`{"total_num":1,"result":{"1430064000":{"new_term":0}}}`)
+		case "report/statistic_topic":
+			return ok(`{"total_num":1,"result":{"1430064000":{}}}`)
+		default:
+			return ok(`{"total_num":1,"result":[{"range_type":1,"total_num":1,"result":{"1430064000":{"push":3}}}]}`)
+		}
+	})
+	c := f.channel()
+	dev, err := c.QueryStatisticDevice(bg)
+	require.NoError(t, err)
+	require.Len(t, dev.Days, 1)
+	d := dev.Days[0]
+	assert.Equal(t, []int64{0, -1, -1, -1, -1}, []int64{d.New, d.Deleted, d.Online, d.Cumulative, d.Total}, "0 sent stays 0; the rest is -1")
+
+	topic, err := c.QueryStatisticTopic(bg, "t")
+	require.NoError(t, err)
+	require.Len(t, topic.Days, 1)
+	assert.Equal(t, int64(-1), topic.Days[0].Ack)
+
+	msg, err := c.QueryStatisticMsg(bg, pushsdk.RangeBroadcast)
+	require.NoError(t, err)
+	require.Len(t, msg.Ranges, 1)
+	m := msg.Ranges[0].Days[0]
+	assert.Equal(t, []int64{3, -1, -1, -1}, []int64{m.Push, m.Ack, m.Del, m.Click})
+}

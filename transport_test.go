@@ -333,3 +333,21 @@ func jsonEscape(s string) string {
 
 // log0 is a server error log that drops everything (TLS handshake noise).
 func log0() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// TestServerTextIsBounded: a long error_msg, clean or not, is cut to about
+// 512 bytes, marked with "…", so that a hostile server cannot fill logs.
+func TestServerTextIsBounded(t *testing.T) {
+	t.Parallel()
+	for _, msg := range []string{strings.Repeat("a", 5000), strings.Repeat("b\x01", 2500)} {
+		f := newFakeService(t, func(*seen) reply {
+			return reply{400, `{"request_id":5,"error_code":30602,"error_msg":"` + jsonEscape(msg) + `"}`}
+		})
+		_, err := f.channel().PushMsgToAll(ctx(t), "m", nil)
+		var ce *pushsdk.ChannelError
+		require.ErrorAs(t, err, &ce)
+		assert.LessOrEqual(t, len(ce.Msg), 512+len("…"), "Msg is bounded")
+		assert.GreaterOrEqual(t, len(ce.Msg), 500, "and keeps what fits")
+		assert.True(t, strings.HasSuffix(ce.Msg, "…"), "and says it was cut: %q", ce.Msg[len(ce.Msg)-10:])
+		assertPrintable(t, err.Error())
+	}
+}

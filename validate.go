@@ -208,14 +208,14 @@ func (c *checker) deviceType(field string, t DeviceType) {
 // pushFields names the PushOptions fields an endpoint takes beyond MsgType,
 // MsgExpires, OnlineOnly and DeviceType.
 type pushFields struct {
-	deployStatus, sendTime, topicID bool
+	sendTime, topicID bool
 }
 
 var pushFieldsOf = [numEndpoints]pushFields{
-	epPushSingleDevice: {deployStatus: true},
-	epPushAll:          {deployStatus: true, sendTime: true},
-	epPushTags:         {deployStatus: true, sendTime: true},
-	epPushBatchDevice:  {deployStatus: true, topicID: true},
+	epPushSingleDevice: {},
+	epPushAll:          {sendTime: true},
+	epPushTags:         {sendTime: true},
+	epPushBatchDevice:  {topicID: true},
 }
 
 // push checks msg and the push options against the endpoint and the
@@ -243,8 +243,6 @@ func (c *checker) push(ch *Channel, ep endpointID, msg string, o *PushOptions) {
 
 	switch {
 	case o.DeployStatus == 0:
-	case !fields.deployStatus:
-		c.add("DeployStatus", "not taken by "+path)
 	case o.DeployStatus != DeployDevelopment && o.DeployStatus != DeployProduction:
 		c.add("deploy_status", "must be 1 (development) or 2 (production), got "+strconv.Itoa(int(o.DeployStatus)))
 	}

@@ -34,9 +34,12 @@ func (c Config) describe() string {
 }
 
 // Format prints the Config with its secret key masked, for every fmt verb,
-// by value or by pointer, also as a field of another struct:
+// by value or by pointer, also as an exported field of another struct:
 // pushsdk.Config{Host: "…", APIKey: "tf9G…Ohyb", SecretKey: "***", …}.
-// json.Marshal and slog mask it too (MarshalJSON, LogValue).
+// json.Marshal and slog mask it too (MarshalJSON, LogValue). One case no
+// Go type can cover: fmt does not call methods on unexported fields, so a
+// struct that keeps a Config in an unexported field and is printed whole
+// with %v shows the key; keep a *Config there (fmt prints its address).
 func (c Config) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
 		fmt.Fprintf(f, "%q", c.describe())

@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mistaken is a signature computed the way a faulty client would: the
-// protocol's algorithm with one step changed.
+// mistaken is the tests' own implementation of the signature, with one
+// step changed the way a faulty client would; the zero value changes
+// nothing and signs as the protocol says.
 type mistaken struct {
 	encode     func(string) string // instead of PHP's urlencode
 	method     string              // signed method, when not the one sent

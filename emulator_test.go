@@ -223,6 +223,7 @@ func TestSmartTagAndBatchDeployAgainstEmulator(t *testing.T) {
 	opts := &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, DeployStatus: pushsdk.DeployDevelopment}
 	res, err := c.PushBatchUniMsg(bg, []string{"1", "2"}, msg, opts)
 	require.NoError(t, err)
+	assert.NotEmpty(t, res.MsgID)
 	assert.Equal(t, "1", srv.RequestsTo("push/batch_device")[0].Params.Get("deploy_status"))
 	fan, err := c.PushToDevices(bg, []string{"3", "4"}, msg, opts)
 	require.NoError(t, err)

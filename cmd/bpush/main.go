@@ -87,12 +87,6 @@ func fail(err error) error {
 
 func failf(format string, args ...any) error { return fail(fmt.Errorf(format, args...)) }
 
-// run executes one command line and returns its exit status; ctx ends both
-// stages of an interruption at once.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runWith(ctx, ctx, args, stdin, stdout, stderr)
-}
-
 // runWith executes one command line. stop ends at the first signal, hard at
 // the second (see mainWithSignals).
 func runWith(stop, hard context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -182,9 +182,10 @@ func readmeNotifications(ctx context.Context, android, ios *pushsdk.Channel) err
 		return err
 	}
 
+	// {"aps":{"alert":{"title":"Sale","body":"50% off today"},"badge":1,"sound":"default"}}
 	msg, err = pushsdk.IOSNotification{AlertTitle: "Sale", AlertBody: "50% off today", Sound: "default", Badge: new(1)}.Msg()
 	if err != nil {
-		return err // {"aps":{"alert":{"title":"Sale","body":"50% off today"},"badge":1,"sound":"default"}}
+		return err
 	}
 	_, err = ios.PushMsgToAll(ctx, msg, &pushsdk.PushOptions{
 		MsgType:      pushsdk.MsgTypeNotification, // iOS apps take notifications only

@@ -19,8 +19,9 @@ import (
 // raised with [WithMaxIOSMessageBytes]. opts may set MsgType, MsgExpires,
 // OnlineOnly, DeployStatus and DeviceType; SendTime and TopicID are refused.
 //
-// Service errors include 30608 (channel id not bound) and 30602. Not retried
-// unless the connection could not be made or the service answered 30699.
+// Service errors include 30608 ([CodeBindNotFound]: the channel id is not
+// bound) and 30602 ([CodeInvalidParams]). Not retried unless the connection
+// could not be made or the service answered 30699 ([CodeTooFrequent]).
 func (c *Channel) PushMsgToSingleDevice(ctx context.Context, channelID, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushSingleDevice)
 	r.channelID("channel_id", channelID)
@@ -48,8 +49,8 @@ func (c *Channel) PushMsgToAll(ctx context.Context, msg string, opts *PushOption
 // type=1).
 //
 // tag is 1–128 bytes; the built-in tag "default" (every device) may be
-// pushed to. An unknown tag gets 30611. opts as for [Channel.PushMsgToAll],
-// SendTime included.
+// pushed to. An unknown tag gets 30611 ([CodeTagNotFound]). opts as for
+// [Channel.PushMsgToAll], SendTime included.
 func (c *Channel) PushMsgToTag(ctx context.Context, tag, msg string, opts *PushOptions) (*PushResult, error) {
 	r := newRequest(epPushTags)
 	r.tag("tag", tag, false)
@@ -165,7 +166,7 @@ func (c *Channel) QueryTopicList(ctx context.Context, opts *PageOptions) (*Topic
 }
 
 // CreateTag creates a tag group (POST app/create_tag). tag is 1–128 bytes
-// and not "default"; an existing tag gets 30610.
+// and not "default"; an existing tag gets 30610 ([CodeDuplicateOperation]).
 func (c *Channel) CreateTag(ctx context.Context, tag string) (*TagResult, error) {
 	r := newRequest(epAppCreateTag)
 	r.tag("tag", tag, true)
@@ -174,7 +175,7 @@ func (c *Channel) CreateTag(ctx context.Context, tag string) (*TagResult, error)
 }
 
 // DeleteTag deletes a tag group (POST app/del_tag). tag is 1–128 bytes and
-// not "default"; an unknown tag gets 30611.
+// not "default"; an unknown tag gets 30611 ([CodeTagNotFound]).
 func (c *Channel) DeleteTag(ctx context.Context, tag string) (*TagResult, error) {
 	r := newRequest(epAppDelTag)
 	r.tag("tag", tag, true)
@@ -199,7 +200,7 @@ func (c *Channel) QueryTags(ctx context.Context, opts *TagsOptions) (*TagList, e
 
 // AddDevicesToTag adds 1–10 devices to a tag (POST tag/add_devices); the
 // result has one entry per id, not OK for an id already in the tag. An
-// unknown tag gets 30611; "default" is refused. For more ids use
+// unknown tag gets 30611 ([CodeTagNotFound]); "default" is refused. For more ids use
 // [Channel.TagDevices].
 func (c *Channel) AddDevicesToTag(ctx context.Context, tag string, channelIDs []string) (*DeviceResults, error) {
 	return c.tagDevices(ctx, epTagAddDevices, tag, channelIDs)
@@ -222,7 +223,7 @@ func (c *Channel) tagDevices(ctx context.Context, ep endpointID, tag string, cha
 }
 
 // QueryDeviceNumInTag counts the devices in a tag (POST tag/device_num). An
-// unknown tag gets 30611.
+// unknown tag gets 30611 ([CodeTagNotFound]).
 func (c *Channel) QueryDeviceNumInTag(ctx context.Context, tag string) (*DeviceNum, error) {
 	r := newRequest(epTagDeviceNum)
 	r.tag("tag", tag, false)

@@ -1,6 +1,7 @@
 package pushsdk
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -56,7 +57,7 @@ type Option func(*options) error
 // WithHost sets the service address: a bare host ("api.tuisong.baidu.com",
 // reached over https) or a URL with scheme http or https, optionally with a
 // port and a path prefix ("http://127.0.0.1:8088"). The default is
-// [defaultHost] over https.
+// api.push.baidu.com over https.
 func WithHost(hostOrURL string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(hostOrURL) == "" {
@@ -246,7 +247,7 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		}
 	}
 	if err := checkKeys(apiKey, secretKey); err != nil {
-		return nil, initError(err.Error())
+		return nil, initError(err.Error() + " (NewChannel takes the app's API key and secret key, as the push console shows them)")
 	}
 	base, err := parseBaseURL(o.host)
 	if err != nil {
@@ -282,6 +283,15 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 	c.client.CheckRedirect = noRedirects
 	c.creds.Store(&credentials{apiKey, secretKey})
 	return c, nil
+}
+
+// ready reports whether c was made by [NewChannel]: a nil or zero Channel
+// cannot send, and its methods say so instead of panicking.
+func (c *Channel) ready() bool { return c != nil && c.client != nil }
+
+// notReady is the error of every call on a Channel that is not ready.
+func notReady() *ChannelError {
+	return initError("the Channel is nil or a zero value; make it with NewChannel or NewChannelFromConfig")
 }
 
 func checkKeys(apiKey, secretKey string) error {
@@ -326,31 +336,55 @@ func newTransport(connectTimeout time.Duration) *http.Transport {
 }
 
 // parseBaseURL turns a host or URL into scheme://host[:port][/prefix].
+// Errors name the host with any user and password in it masked
+// (redactHost): they are credentials of a proxy or gateway.
 func parseBaseURL(hostOrURL string) (string, error) {
 	s := strings.TrimSpace(hostOrURL)
 	if !strings.Contains(s, "://") {
 		s = "https://" + s
 	}
+	shown := strconv.Quote(redactHost(hostOrURL))
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("host %q: %v", hostOrURL, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the URL, credentials and all
+		}
+		return "", fmt.Errorf("host %s: %v", shown, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("host %q: scheme must be http or https", hostOrURL)
+		return "", fmt.Errorf("host %s: scheme must be http or https", shown)
 	case u.Host == "" || u.Hostname() == "":
-		return "", fmt.Errorf("host %q: no host name", hostOrURL)
+		return "", fmt.Errorf("host %s: no host name", shown)
 	case u.User != nil:
-		return "", fmt.Errorf("host %q: user info is not allowed", hostOrURL)
+		return "", fmt.Errorf("host %s: a user or password in the URL is not allowed (the service takes none; a proxy goes in WithHTTPClient)", shown)
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("host %q: query and fragment are not allowed", hostOrURL)
+		return "", fmt.Errorf("host %s: query and fragment are not allowed", shown)
 	}
 	if _, port, err := net.SplitHostPort(u.Host); err == nil {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("host %q: bad port", hostOrURL)
+			return "", fmt.Errorf("host %s: bad port", shown)
 		}
 	}
 	return u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"), nil
+}
+
+// redactHost masks the user and password of a URL ("http://***@host"), so
+// that a host can be printed; a bare host comes back as it is.
+func redactHost(s string) string {
+	prefix, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		prefix, rest = s[:i+3], s[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		return prefix + "***@" + rest[at+1:]
+	}
+	return s
 }
 
 func userAgent(suffix string) string {
@@ -368,6 +402,9 @@ func userAgent(suffix string) string {
 // uses the new one. An empty key is a [CodeSDKParams] error and changes
 // nothing.
 func (c *Channel) SetCredentials(apiKey, secretKey string) error {
+	if !c.ready() {
+		return notReady()
+	}
 	if err := checkKeys(apiKey, secretKey); err != nil {
 		return paramsError([]FieldError{{Field: "credentials", Reason: err.Error()}})
 	}
@@ -379,6 +416,9 @@ func (c *Channel) SetCredentials(apiKey, secretKey string) error {
 // `pushsdk.Channel{host: "https://api.push.baidu.com", apikey: "tf9G…Ohyb"}`.
 // The Channel holds its keys out of reach of fmt's other verbs too.
 func (c *Channel) String() string {
+	if !c.ready() {
+		return "pushsdk.Channel{} (not made by NewChannel)"
+	}
 	s := "pushsdk.Channel{host: " + strconv.Quote(c.baseURL) + ", apikey: " + strconv.Quote(maskKey(c.creds.Load().apiKey))
 	if c.deviceType != 0 {
 		s += ", device_type: " + c.deviceType.String()
@@ -399,4 +439,29 @@ func (c *Channel) deviceTypeFor(call DeviceType) DeviceType {
 		return call
 	}
 	return c.deviceType
+}
+
+// ExplainSignature shows how the Channel would sign a call to path (e.g.
+// "push/all") with params, now: the common parameters (apikey, timestamp,
+// expires, device_type) are added as for a real call. It returns nil for a
+// Channel not made by [NewChannel].
+func (c *Channel) ExplainSignature(path string, params url.Values) *SignatureExplanation {
+	if !c.ready() {
+		return nil
+	}
+	creds := c.creds.Load()
+	all := url.Values{}
+	for k, v := range params {
+		all[k] = v
+	}
+	ts := c.now().Unix()
+	all.Set("apikey", creds.apiKey)
+	all.Set("timestamp", strconv.FormatInt(ts, 10))
+	if c.sigTTL > 0 {
+		all.Set("expires", strconv.FormatInt(ts+c.sigTTL, 10))
+	}
+	if c.deviceType != 0 && all.Get("device_type") == "" {
+		all.Set("device_type", strconv.Itoa(int(c.deviceType)))
+	}
+	return explain(http.MethodPost, c.baseURL+apiPrefix+strings.TrimPrefix(path, "/"), sortedParams(all), creds.secretKey)
 }

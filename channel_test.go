@@ -410,7 +410,7 @@ func TestNewChannelRejectsBadSetup(t *testing.T) {
 		"control in UA":       {"k", "s", []pushsdk.Option{pushsdk.WithUserAgent("a\nb")}, "control character"},
 		"rate limit":          {"k", "s", []pushsdk.Option{pushsdk.WithRateLimit(0, 1)}, "perSecond"},
 		"nil clock":           {"k", "s", []pushsdk.Option{pushsdk.WithClockForTest(nil)}, "nil clock"},
-		"user info in host":   {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://u:p@x")}, "user info"},
+		"user info in host":   {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://u:p@x")}, `host "http://***@x": a user or password in the URL is not allowed`},
 		"no host in host url": {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://")}, "no host"},
 	}
 	for name, tc := range cases {

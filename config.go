@@ -30,7 +30,7 @@ type Config struct {
 // describe is the Config with its secret key masked.
 func (c Config) describe() string {
 	return fmt.Sprintf("pushsdk.Config{Host: %q, APIKey: %q, SecretKey: %q, DeviceType: %d, Timeout: %v, ConnectTimeout: %v}",
-		c.Host, maskKey(c.APIKey), maskSecret(c.SecretKey), int(c.DeviceType), c.Timeout, c.ConnectTimeout)
+		redactHost(c.Host), maskKey(c.APIKey), maskSecret(c.SecretKey), int(c.DeviceType), c.Timeout, c.ConnectTimeout)
 }
 
 // Format prints the Config with its secret key masked, for every fmt verb,
@@ -54,13 +54,14 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	type plain Config // without the methods
 	p := plain(c)
 	p.SecretKey = maskSecret(c.SecretKey)
+	p.Host = redactHost(c.Host)
 	return json.Marshal(p)
 }
 
 // LogValue makes slog log the Config with its keys masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("host", c.Host),
+		slog.String("host", redactHost(c.Host)),
 		slog.String("apikey", maskKey(c.APIKey)),
 		slog.String("secretkey", maskSecret(c.SecretKey)),
 		slog.Int("device_type", int(c.DeviceType)),
@@ -89,6 +90,65 @@ const (
 var configKeys = map[string]map[string]bool{
 	"sdk":  {"host": true, "apikey": true, "secretkey": true, "devicetype": true},
 	"curl": {"timeout": true, "connecttimeout": true},
+}
+
+// configKeyNames are the keys of each section as sdk.conf.example writes
+// them, for error messages.
+var configKeyNames = map[string][]string{
+	"sdk":  {"host", "apiKey", "secretKey", "deviceType"},
+	"curl": {"timeout", "connecttimeout"},
+}
+
+// unknownKey describes a key a section does not have: the key the user
+// probably meant (api_key, apiKy → apiKey), and the section's keys.
+func unknownKey(section, key string) string {
+	names := configKeyNames[section]
+	msg := "unknown key " + shownName(key)
+	if near := nearest(key, names); near != "" {
+		msg += ": did you mean " + near + "?"
+	}
+	return msg + " ([" + strings.ToUpper(section[:1]) + section[1:] + "] takes " + strings.Join(names, ", ") + ")"
+}
+
+// nearest returns the name key most likely stands for: the same letters
+// without case, separators and at most two typos; "" when none is close.
+func nearest(key string, names []string) string {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '_' || r == '-' || r == '.' || r == ' ' {
+				return -1
+			}
+			return r
+		}, strings.ToLower(s))
+	}
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(norm(key), norm(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short ASCII strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // LoadConfig reads the Python SDK's sdk.conf: an INI file with section [SDK]
@@ -121,6 +181,16 @@ func LoadConfig(path string) (*Config, error) {
 func NewChannelFromConfig(cfg *Config, opts ...Option) (*Channel, error) {
 	if cfg == nil {
 		return nil, initError("nil Config")
+	}
+	if err := checkKeys(cfg.APIKey, cfg.SecretKey); err != nil {
+		var where []string
+		if strings.TrimSpace(cfg.APIKey) == "" {
+			where = append(where, "the API key in sdk.conf's [SDK] apiKey or in "+envAPIKey)
+		}
+		if strings.TrimSpace(cfg.SecretKey) == "" {
+			where = append(where, "the secret key in [SDK] secretKey or in "+envSecretKey)
+		}
+		return nil, initError(err.Error() + ": set " + strings.Join(where, ", and ") + " (the push console shows both keys of the app)")
 	}
 	var base []Option
 	if cfg.Host != "" {
@@ -189,15 +259,19 @@ func loadConfigFile(path string, cfg *Config) error {
 			known, ok = nil, true
 		}
 		if !ok {
-			return configError("%s:%d: unknown section [%s] (sdk.conf has [SDK] and [curl])", path, lines["["+name], shownName(name))
+			msg := "unknown section [" + shownName(name) + "]"
+			if near := nearest(name, []string{"SDK", "curl"}); near != "" {
+				msg += ": did you mean [" + near + "]?"
+			}
+			return configError("%s:%d: %s (sdk.conf has [SDK] and [curl])", path, lines["["+name], msg)
 		}
 		for _, k := range sec.Keys() {
 			key := k.Name()
 			if !known[key] {
 				if isDefault {
-					return configError("%s: key %s outside any section", where(name, key), shownName(key))
+					return configError("%s: key %s outside any section (put it under [SDK] or [curl])", where(name, key), shownName(key))
 				}
-				return configError("%s: [%s] unknown key %s", where(name, key), name, shownName(key))
+				return configError("%s: [%s] %s", where(name, key), name, unknownKey(name, key))
 			}
 			v := strings.TrimSpace(k.String())
 			if v == "" {

@@ -246,3 +246,44 @@ func TestConfigMasksTheSecretEverywhere(t *testing.T) {
 	}
 	assert.Contains(t, buf.String(), "api.push.baidu.com", "the rest is shown")
 }
+
+// TestHostCredentialsMasked: a user and password in a host URL — given to
+// WithHost, in a Config, in sdk.conf or BAIDU_PUSH_HOST — never show in an
+// error, a Config printed any way, or its JSON.
+func TestHostCredentialsMasked(t *testing.T) {
+	const user, pass = "proxyuser", "Pr0xyPassw0rd"
+	hosts := []string{
+		"http://" + user + ":" + pass + "@127.0.0.1:8088",
+		"https://" + user + ":" + pass + "@api.push.baidu.com/prefix",
+		user + ":" + pass + "@api.push.baidu.com",
+		"http://" + user + ":" + pass + "@bad host:99999", // also unparsable
+		"http://" + user + "@127.0.0.1:8088",
+	}
+	var texts []string
+	for _, h := range hosts {
+		_, err := pushsdk.NewChannel("k", "s", pushsdk.WithHost(h))
+		require.Error(t, err, h)
+		assert.Equal(t, pushsdk.CodeSDKInit, pushsdk.ErrorCode(err))
+		assert.Contains(t, err.Error(), "***@", "the host is shown, its credentials masked")
+		texts = append(texts, err.Error())
+
+		cfg := pushsdk.Config{Host: h, APIKey: "k", SecretKey: "s"}
+		_, err = pushsdk.NewChannelFromConfig(&cfg)
+		require.Error(t, err)
+		b, jerr := json.Marshal(cfg)
+		require.NoError(t, jerr)
+		var buf bytes.Buffer
+		slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "cfg", cfg)
+		texts = append(texts, err.Error(), fmt.Sprintf("%v %+v %#v %q", cfg, &cfg, cfg, cfg), string(b), buf.String())
+
+		conf := filepath.Join(t.TempDir(), "sdk.conf")
+		require.NoError(t, os.WriteFile(conf, []byte("[SDK]\nhost = "+h+"\napiKey = k\nsecretKey = s\n"), 0o600))
+		_, err = pushsdk.LoadConfig(conf)
+		require.Error(t, err)
+		texts = append(texts, err.Error())
+	}
+	for _, text := range texts {
+		assert.NotContains(t, text, pass)
+		assert.NotContains(t, text, user)
+	}
+}

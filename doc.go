@@ -51,8 +51,23 @@
 // [ErrorCode] returns the code of any error, wrapped or not, to compare
 // with the named constants (ErrorCode(err) == CodeTagNotFound). A cancelled
 // or expired ctx also matches errors.Is(err, context.Canceled) or
-// context.DeadlineExceeded. A non-nil error always comes with a nil result,
-// except for a fan-out, which returns its result with the error.
+// context.DeadlineExceeded.
+//
+// # Results and errors
+//
+// One rule holds for every method: a call that fails returns a nil result
+// and a non-nil error; a call that succeeds returns a non-nil result and a
+// nil error. The one exception is a fan-out ([Channel.PushToDevices],
+// [Channel.TagDevices], [Channel.UntagDevices]) whose arguments were
+// accepted: it always returns its result, which accounts for every id,
+// and an error too unless every id succeeded. Arguments it refuses give a
+// nil result, as for any other method.
+//
+// Every method of a result or error type is safe on a nil receiver: a nil
+// [*FanoutResult] or [*DeviceResults] has no ids, a nil [*ChannelError]
+// is not MaybeProcessed. A nil or zero [Channel] (one not made by
+// [NewChannel]) fails every call with a [CodeSDKInit] error instead of
+// panicking.
 //
 // # Retries and timeouts
 //
@@ -100,8 +115,7 @@
 // succeeded, failed (provably not processed: the retry list) and uncertain
 // (may have been delivered: never resent blindly). The error is nil only when
 // every id succeeded. [Channel.TagDevices] and [Channel.UntagDevices] do the
-// same for tags. Per call, [FanoutConcurrency], [FanoutProgress] and
-// [FanoutJournal] — a hook that records each batch's start before it is sent
+// same for tags. Per call, [FanoutConcurrency] and [FanoutJournal] — a hook that records each batch's start before it is sent
 // and its outcome after, so that a process killed at any instant can tell
 // what was sent. [WithRateLimit] throttles a
 // Channel and backs off when the service answers 30699. [Channel.Tags],

@@ -86,6 +86,9 @@ type ChannelError struct {
 // Error formats the error as "pushsdk: <msg> (code N, request id R, http S)",
 // leaving out the parts that are zero.
 func (e *ChannelError) Error() string {
+	if e == nil {
+		return "pushsdk: <nil ChannelError>"
+	}
 	var b strings.Builder
 	b.WriteString("pushsdk: ")
 	msg := e.Msg
@@ -118,7 +121,12 @@ func (e *ChannelError) Error() string {
 
 // Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded)
 // and errors.As(err, &validationErr) see through a ChannelError.
-func (e *ChannelError) Unwrap() error { return e.Err }
+func (e *ChannelError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // MaybeProcessed reports whether the call may have taken effect (a push
 // delivered, a tag created) although it failed, so that sending it again
@@ -134,6 +142,9 @@ func (e *ChannelError) Unwrap() error { return e.Err }
 // and every other service error code, which the service answers without
 // acting. Such a call is safe to send again.
 func (e *ChannelError) MaybeProcessed() bool {
+	if e == nil {
+		return false
+	}
 	switch e.Code {
 	case CodeSDKRunning:
 		return e.sent
@@ -157,6 +168,9 @@ type ValidationError struct {
 
 // Error joins all problems with "; ".
 func (v *ValidationError) Error() string {
+	if v == nil {
+		return ""
+	}
 	parts := make([]string, len(v.Problems))
 	for i, p := range v.Problems {
 		parts[i] = p.Field + ": " + p.Reason
@@ -180,7 +194,7 @@ func initError(format string) *ChannelError {
 // err is nil or holds no ChannelError.
 func ErrorCode(err error) int {
 	var ce *ChannelError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) && ce != nil {
 		return ce.Code
 	}
 	return 0

@@ -769,6 +769,6 @@ func ExampleSignatureExplanation() {
 	// README: end
 
 	// Output:
-	// pushsdk: Authentication Failed, signature mismatch: it was signed with the secret key of another app (apikey OtherAppKey0000000000000); run bpush sign --explain with the same keys to see what the service signs (code 30603, request id 3141592660, http 403)
+	// pushsdk: Authentication Failed, signature mismatch: it was signed with the secret key of another app (apikey OtherAppKey0000000000000); bpush sign --explain shows what a correct client signs; pushsdk signs correctly, so check that the secret key (secret key: 32 bytes, md5 efea4600) is the one of API key tf9G…Ohyb: another app's key or a typo is the usual cause (code 30603, request id 3141592660, http 403)
 	// [apikey=tf9G7QicWAh2aEGFlrI1Ohyb msg=hi timestamp=1768442400] <secret key: 32 bytes, md5 efea4600>
 }

@@ -151,6 +151,9 @@ func (r *FanoutResult) UncertainChannelIDs() []string { return r.ids(BatchUncert
 // because ctx ended (or the journal failed) first; they are part of
 // FailedChannelIDs.
 func (r *FanoutResult) NotAttemptedChannelIDs() []string {
+	if r == nil {
+		return nil
+	}
 	var out []string
 	for i := range r.Batches {
 		if !r.Batches[i].Attempted {
@@ -161,6 +164,9 @@ func (r *FanoutResult) NotAttemptedChannelIDs() []string {
 }
 
 func (r *FanoutResult) ids(state BatchState) []string {
+	if r == nil {
+		return nil
+	}
 	n := 0
 	for i := range r.Batches {
 		if r.Batches[i].State == state {
@@ -210,6 +216,52 @@ func fanoutError(total, failed, uncertain int, first error) error {
 		failed+uncertain, total, failed, uncertain, first)
 }
 
+// SucceededChannelIDs returns the ids whose call the service accepted,
+// whatever their per-device result: an id the service answered with result
+// 1 (not added, or not removed; it gives no reason) has OK false and no Err.
+func (r *DeviceResults) SucceededChannelIDs() []string { return r.ids(BatchSucceeded) }
+
+// FailedChannelIDs returns the ids whose call was provably not processed:
+// safe to send again.
+func (r *DeviceResults) FailedChannelIDs() []string { return r.ids(BatchFailed) }
+
+// UncertainChannelIDs returns the ids whose call may have been processed
+// although it failed (see [ChannelError.MaybeProcessed]).
+func (r *DeviceResults) UncertainChannelIDs() []string { return r.ids(BatchUncertain) }
+
+func (r *DeviceResults) ids(state BatchState) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range r.Devices {
+		if stateOf(d.Err) == state {
+			out = append(out, d.ChannelID)
+		}
+	}
+	return out
+}
+
+// err is the fan-out error of the results: nil when every call succeeded.
+func (r *DeviceResults) err() error {
+	var failed, uncertain int
+	var first error
+	for _, d := range r.Devices {
+		switch stateOf(d.Err) {
+		case BatchFailed:
+			failed++
+		case BatchUncertain:
+			uncertain++
+		default:
+			continue
+		}
+		if first == nil {
+			first = d.Err
+		}
+	}
+	return fanoutError(len(r.Devices), failed, uncertain, first)
+}
+
 // PushToDevices pushes msg to any number of devices: it drops duplicate
 // ids (keeping the order of first appearance), splits them into
 // push/batch_device calls of at most 10 000 ids, and runs those calls with
@@ -247,6 +299,9 @@ func fanoutError(total, failed, uncertain int, first error) error {
 // proportional to the id list. [FanoutJournal] records each batch's start
 // and outcome for recovery after a crash.
 func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg string, opts *PushOptions, fopts ...FanoutOption) (*FanoutResult, error) {
+	if !c.ready() {
+		return nil, notReady()
+	}
 	// Check everything once, as a one-id batch, without sending it.
 	r := newRequest(epPushBatchDevice)
 	if ctx == nil {
@@ -297,6 +352,9 @@ func (c *Channel) UntagDevices(ctx context.Context, tag string, channelIDs []str
 }
 
 func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, channelIDs []string, fopts []FanoutOption) (*DeviceResults, error) {
+	if !c.ready() {
+		return nil, notReady()
+	}
 	r := newRequest(ep)
 	if ctx == nil {
 		r.add("ctx", "must not be nil")

@@ -27,6 +27,9 @@ const maxBodyBytes = 1 << 20
 // fresh signatures until one succeeds, fails for good, or the retry policy
 // or ctx ends it.
 func do[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, error) {
+	if !c.ready() {
+		return nil, notReady()
+	}
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
@@ -40,8 +43,11 @@ func do[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, e
 		if ce == nil {
 			return (*T)(res), nil
 		}
-		if attempt > c.retry.MaxRetries || !retryable(ep, ce) || ctx.Err() != nil {
+		if attempt > c.retry.MaxRetries || !retryable(ep, ce) {
 			return nil, ce
+		}
+		if ctx.Err() != nil {
+			return nil, ctxEnded(ctx, ce) // it would have been retried
 		}
 		wait := c.retry.delay(attempt)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
@@ -52,12 +58,21 @@ func do[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, e
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], RequestID: ce.RequestID,
-					Err: &ctxError{ctx: ctx.Err(), last: ce}, sent: ce.MaybeProcessed()}
+				return nil, ctxEnded(ctx, ce)
 			case <-t.C:
 			}
 		}
 	}
+}
+
+// ctxEnded is the error of a call that ctx ended before a retry: code 2,
+// matching ctx.Err(), with the last attempt's failure (and request id).
+func ctxEnded(ctx context.Context, last *ChannelError) *ChannelError {
+	if errors.Is(last, ctx.Err()) {
+		return last
+	}
+	return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning], RequestID: last.RequestID,
+		Err: &ctxError{ctx: ctx.Err(), last: last}, sent: last.MaybeProcessed()}
 }
 
 // retryable decides which failures are retried. Query endpoints are
@@ -157,7 +172,10 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(pa
 	default:
 		rid, ce = decodeEnvelope(resp.StatusCode, data, r.ep, decode)
 		if ce != nil && ce.Code == CodeAuthFailed {
-			ce.Err = explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
+			e := explain(http.MethodPost, c.urls[r.ep], signed, creds.secretKey)
+			ce.Err = e
+			ce.Msg += "; pushsdk signs correctly, so check that the secret key (" + e.SecretMask[1:len(e.SecretMask)-1] +
+				") is the one of API key " + maskKey(creds.apiKey) + ": another app's key or a typo is the usual cause"
 		}
 	}
 	c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, rid)
@@ -228,7 +246,7 @@ func decodeEnvelope(status int, body []byte, ep endpointID, decode func([]byte, 
 	}
 	switch {
 	case err != nil:
-		return 0, badBody(status, err, body)
+		return 0, badBody(status, notEnvelope(status, body, err), body)
 	case code != 0 && !isServiceCode(code):
 		// A code the service does not use (such as 3) must not pass for one
 		// of the SDK's own codes 1–5, which say what the SDK knows.
@@ -257,6 +275,32 @@ func decodeEnvelope(status int, body []byte, ep endpointID, decode func([]byte, 
 			Err: fmt.Errorf("response_params: %w", err)}
 	}
 	return rid, nil
+}
+
+// notEnvelope explains an answer that is not the service's JSON at all:
+// what came, and what most likely sent it.
+func notEnvelope(status int, body []byte, err error) error {
+	what := "malformed JSON (" + err.Error() + ")"
+	switch t := bytes.TrimSpace(body); {
+	case len(t) == 0:
+		what = "an empty body"
+	case t[0] == '<':
+		what = "an HTML page"
+	case jsonKind(t) == "":
+		what = "plain text"
+	case jsonKind(t) != "object":
+		what = "a JSON value that is not an object (" + jsonKind(t) + ")"
+	}
+	head := "HTTP " + strconv.Itoa(status)
+	if text := http.StatusText(status); text != "" {
+		head += " " + text
+	}
+	if status >= 200 && status < 300 {
+		return fmt.Errorf("%s with %s instead of the service's JSON: something other than the push service answered "+
+			"(a proxy, a captive portal, or a host that is not the service: check WithHost); the call may have been processed", head, what)
+	}
+	return fmt.Errorf("%s with %s instead of the service's JSON: a proxy or gateway between the SDK and the service "+
+		"answered for it (try again later); the call may have been processed", head, what)
 }
 
 // jsonKind names the kind of JSON value b starts with, or "" when it
@@ -346,8 +390,13 @@ type attemptTimeout struct {
 func (e *attemptTimeout) Error() string {
 	return "no complete answer within " + e.d.String() + " (WithTimeout): " + e.err.Error()
 }
-func (e *attemptTimeout) Unwrap() error { return e.err }
-func (e *attemptTimeout) Timeout() bool { return true }
+
+// Unwrap returns context.DeadlineExceeded beside the transport's error:
+// whichever of the two noticed the deadline first (the transport, or the
+// closing of the body under a read), the attempt ended because its time was
+// up.
+func (e *attemptTimeout) Unwrap() []error { return []error{context.DeadlineExceeded, e.err} }
+func (e *attemptTimeout) Timeout() bool   { return true }
 
 // notSent reports whether err can only have happened before any byte of
 // the request was written: while resolving, dialling, tunnelling through a

@@ -3,7 +3,6 @@ package pushsdk
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -142,6 +141,9 @@ func explain(method, rawURL string, ps []param, secretKey string) *SignatureExpl
 // parameters, the canonical string, its encoding and the signature. As the
 // cause of a 30603 [ChannelError], errors.As(err, &explanation) finds it.
 func (e *SignatureExplanation) Error() string {
+	if e == nil {
+		return ""
+	}
 	var b strings.Builder
 	b.WriteString("method:    " + e.Method + "\n")
 	b.WriteString("url:       " + e.URL + "\n")
@@ -153,27 +155,6 @@ func (e *SignatureExplanation) Error() string {
 	b.WriteString("encoded:   " + e.Encoded + "\n")
 	b.WriteString("sign:      md5(encoded) = " + e.Sign + "\n")
 	return b.String()
-}
-
-// ExplainSignature shows how the Channel would sign a call to path (e.g.
-// "push/all") with params, now: the common parameters (apikey, timestamp,
-// expires, device_type) are added as for a real call.
-func (c *Channel) ExplainSignature(path string, params url.Values) *SignatureExplanation {
-	creds := c.creds.Load()
-	all := url.Values{}
-	for k, v := range params {
-		all[k] = v
-	}
-	ts := c.now().Unix()
-	all.Set("apikey", creds.apiKey)
-	all.Set("timestamp", strconv.FormatInt(ts, 10))
-	if c.sigTTL > 0 {
-		all.Set("expires", strconv.FormatInt(ts+c.sigTTL, 10))
-	}
-	if c.deviceType != 0 && all.Get("device_type") == "" {
-		all.Set("device_type", strconv.Itoa(int(c.deviceType)))
-	}
-	return explain(http.MethodPost, c.baseURL+apiPrefix+strings.TrimPrefix(path, "/"), sortedParams(all), creds.secretKey)
 }
 
 func stripQuery(u string) string {

@@ -106,7 +106,8 @@ type PushOptions struct {
 	// PushMsgToSmartTag only.
 	SendTime time.Time
 	// TopicID files a batch push under a topic (1–128 letters, digits, _)
-	// for topic statistics. PushBatchUniMsg only.
+	// for topic statistics. PushBatchUniMsg and PushToDevices (every batch)
+	// only.
 	TopicID string
 	// DeviceType overrides the Channel's device type for this call.
 	DeviceType DeviceType
@@ -261,49 +262,6 @@ type DeviceResult struct {
 type DeviceResults struct {
 	RequestID int64          `json:"request_id"`
 	Devices   []DeviceResult `json:"result"`
-}
-
-// SucceededChannelIDs returns the ids whose call the service accepted,
-// whatever their per-device result: an id the service answered with result
-// 1 (not added, or not removed; it gives no reason) has OK false and no Err.
-func (r *DeviceResults) SucceededChannelIDs() []string { return r.ids(BatchSucceeded) }
-
-// FailedChannelIDs returns the ids whose call was provably not processed:
-// safe to send again.
-func (r *DeviceResults) FailedChannelIDs() []string { return r.ids(BatchFailed) }
-
-// UncertainChannelIDs returns the ids whose call may have been processed
-// although it failed (see [ChannelError.MaybeProcessed]).
-func (r *DeviceResults) UncertainChannelIDs() []string { return r.ids(BatchUncertain) }
-
-func (r *DeviceResults) ids(state BatchState) []string {
-	var out []string
-	for _, d := range r.Devices {
-		if stateOf(d.Err) == state {
-			out = append(out, d.ChannelID)
-		}
-	}
-	return out
-}
-
-// err is the fan-out error of the results: nil when every call succeeded.
-func (r *DeviceResults) err() error {
-	var failed, uncertain int
-	var first error
-	for _, d := range r.Devices {
-		switch stateOf(d.Err) {
-		case BatchFailed:
-			failed++
-		case BatchUncertain:
-			uncertain++
-		default:
-			continue
-		}
-		if first == nil {
-			first = d.Err
-		}
-	}
-	return fanoutError(len(r.Devices), failed, uncertain, first)
 }
 
 // DeviceNum is the answer of [Channel.QueryDeviceNumInTag].

@@ -2,6 +2,7 @@ package pushsdk
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -92,7 +93,11 @@ func (c *checker) channelIDs(field string, ids []string, max int) {
 		c.add(field, "must hold at least one channel id")
 		return
 	case max > 0 && len(ids) > max:
-		c.add(field, "holds "+strconv.Itoa(len(ids))+" ids; at most "+strconv.Itoa(max)+" per call")
+		fanout := "PushToDevices takes"
+		if max == MaxTagDevices {
+			fanout = "TagDevices and UntagDevices take"
+		}
+		c.add(field, "holds "+strconv.Itoa(len(ids))+" ids; at most "+strconv.Itoa(max)+" per call: "+fanout+" any number, in calls of "+strconv.Itoa(max))
 	}
 	bad := 0
 	for i, id := range ids {
@@ -222,6 +227,9 @@ var pushFieldsOf = [numEndpoints]pushFields{
 // platform (the call's, else the Channel's). A field the endpoint does not
 // take is refused, not dropped.
 func (c *checker) push(ch *Channel, ep endpointID, msg string, o *PushOptions) {
+	if !ch.ready() {
+		return // the call fails with notReady before anything else
+	}
 	if o == nil {
 		o = &PushOptions{}
 	}
@@ -292,8 +300,8 @@ func (c *checker) msg(msg string, typ MsgType, platform DeviceType, maxIOS int) 
 		return
 	}
 	var obj map[string]json.RawMessage
-	if json.Unmarshal([]byte(msg), &obj) != nil || obj == nil {
-		c.add("msg", "a notification must be a JSON object")
+	if err := json.Unmarshal([]byte(msg), &obj); err != nil || obj == nil {
+		c.add("msg", notObject(msg, err))
 		return
 	}
 	switch platform {
@@ -307,6 +315,23 @@ func (c *checker) msg(msg string, typ MsgType, platform DeviceType, maxIOS int) 
 		if raw, ok := obj["aps"]; !ok || json.Unmarshal(raw, &aps) != nil || aps == nil {
 			c.add("msg", `an iOS notification needs an "aps" object`)
 		}
+	}
+}
+
+// notObject says why a notification is not a JSON object: not JSON at
+// all (and where it breaks), or JSON of another kind.
+func notObject(msg string, err error) string {
+	const want = `a notification must be a JSON object, e.g. {"title":"…","description":"…"} (AndroidNotification and IOSNotification build one)`
+	var syn *json.SyntaxError
+	switch kind := jsonKind([]byte(msg)); {
+	case kind == "":
+		return "is plain text, not JSON; " + want + " (plain text goes with MsgTypeMessage)"
+	case errors.As(err, &syn):
+		return "is not valid JSON: " + syn.Error() + " at byte " + strconv.FormatInt(syn.Offset, 10) + "; " + want
+	case err != nil && kind == "object":
+		return "is not valid JSON: " + err.Error() + "; " + want
+	default:
+		return "is " + kind + ", not an object; " + want
 	}
 }
 

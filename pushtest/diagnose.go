@@ -34,6 +34,14 @@ import (
 //   - the secret key of another app;
 //   - the signature in upper-case hex.
 
+// fingerprint is the first eight hex digits of a secret key's MD5, as
+// pushsdk's SignatureExplanation shows them: enough to tell two keys
+// apart, nothing to sign with.
+func fingerprint(secret string) string {
+	sum := md5.Sum([]byte(secret))
+	return hex.EncodeToString(sum[:4])
+}
+
 // maxDiagnosedBytes bounds the requests the emulator diagnoses: trying
 // each mistake signs the request again some 60 times.
 const maxDiagnosedBytes = 64 << 10

@@ -2,6 +2,7 @@ package pushtest_test
 
 import (
 	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"sort"
@@ -128,7 +129,10 @@ func TestSignatureMistakesAreNamed(t *testing.T) {
 	assert.NotContains(t, r.body, other.SecretKey)
 	// Something else entirely: no guess.
 	r = c.fail(req{path: "push/all", params: msg, secret: "no app has this secret"}, pushsdk.CodeAuthFailed, 403)
-	assert.Equal(t, "Authentication Failed, signature mismatch; run bpush sign --explain with the same keys to see what the service signs", r.msg())
+	sum := md5.Sum([]byte(c.secret))
+	assert.Equal(t, "Authentication Failed, signature mismatch: no usual signing mistake explains it, so the secret key most likely "+
+		"does not belong to this API key (a typo, or another app's key): compare its md5 fingerprint, which bpush sign --explain prints, "+
+		"with this app's: md5 "+hex.EncodeToString(sum[:4]), r.msg())
 	// The request log keeps the cause, not the parameters.
 	last := c.srv.Requests()[len(c.srv.Requests())-1]
 	assert.Nil(t, last.Params)

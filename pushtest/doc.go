@@ -79,7 +79,11 @@
 //
 // For example: "Authentication Failed, signature mismatch: "~" was left
 // unencoded (as Go's url.QueryEscape and Python 3's quote_plus do); PHP's
-// urlencode, the service's, makes it %7E".
+// urlencode, the service's, makes it %7E". When no known mistake explains
+// the signature, the likeliest cause is a secret key that is not this API
+// key's: the 30603 says so, with the md5 fingerprint of the app's secret
+// key (the first eight hex digits, as `bpush sign --explain` prints the
+// client's) to compare.
 //
 // # Faults
 //

@@ -369,11 +369,12 @@ func (e *Emulator) authenticate(r *http.Request, raw string, p url.Values) (*app
 	// Every app of one apikey shares its secret.
 	want := pushsdk.Sign(r.Method, signedURL(r), p, apps[0].secret)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(p.Get("sign"))) != 1 {
-		detail := "signature mismatch"
 		if cause := diagnose(r, raw, p.Get("sign"), apps[0].secret, e.otherSecrets(p.Get("apikey"))); cause != "" {
-			detail += ": " + cause
+			return nil, errf(pushsdk.CodeAuthFailed, "signature mismatch: %s; bpush sign --explain shows what a correct client signs", cause)
 		}
-		return nil, errf(pushsdk.CodeAuthFailed, "%s; run bpush sign --explain with the same keys to see what the service signs", detail)
+		return nil, errf(pushsdk.CodeAuthFailed, "signature mismatch: no usual signing mistake explains it, so the secret key most likely "+
+			"does not belong to this API key (a typo, or another app's key): compare its md5 fingerprint, which bpush sign --explain prints, "+
+			"with this app's: md5 %s", fingerprint(apps[0].secret))
 	}
 	now := e.clock.now()
 	switch {

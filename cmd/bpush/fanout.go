@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/bdpush/pushsdk"
 	"github.com/spf13/cobra"
@@ -35,11 +36,12 @@ func (f *fanoutFlags) register(cmd *cobra.Command, journal bool) {
 
 // fanoutRun is one run of a fan-out command: its distinct ids cut into
 // batches, what became of each batch (in this run, or in earlier runs of
-// the same journal), and the files it reports to.
+// the same journal), and the files it reads and reports to.
 type fanoutRun struct {
 	a       *app
 	flags   *fanoutFlags
 	command string
+	files   runFiles
 	ids     []string // distinct, in order of first appearance
 	size    int      // ids per batch
 	j       *journal
@@ -53,47 +55,80 @@ type batchOutcome struct {
 	earlier bool               // its outcome comes from an earlier run
 }
 
-// newFanoutRun checks the output files and opens the journal; a problem is
-// a usage error and nothing is sent. what fingerprints the job's message
-// and options: a journal is only resumed for the same job.
-func (a *app) newFanoutRun(flags *fanoutFlags, command string, ids []string, size int, what any) (*fanoutRun, error) {
-	r := &fanoutRun{a: a, flags: flags, command: command, ids: dedup(ids), size: size}
-	r.batches = make([]batchOutcome, (len(r.ids)+size-1)/size)
+// newFanoutRun checks the flags and every file the run names (args holds
+// "-" when ids come from stdin): a problem is a usage error, and nothing
+// has been read, sent, removed or written.
+func (a *app) newFanoutRun(flags *fanoutFlags, command string, size int, args []string, idsFile, msgFile string) (*fanoutRun, error) {
 	if flags.concurrency < 1 || flags.concurrency > 256 {
 		return nil, fmt.Errorf("--concurrency %d: want 1–256", flags.concurrency)
 	}
-	for _, f := range []struct{ flag, path string }{{"--failed-file", flags.failedFile}, {"--uncertain-file", flags.uncertainFile}} {
-		if err := prepareIDFile(f.flag, f.path); err != nil {
-			return nil, err
-		}
+	if flags.journal == "" && flags.resendUncertain {
+		return nil, errors.New("--resend-uncertain goes with --journal")
 	}
-	if flags.journal == "" {
-		if flags.resendUncertain {
-			return nil, errors.New("--resend-uncertain goes with --journal")
-		}
-		return r, nil
+	stdin := ""
+	if slices.Contains(args, "-") {
+		stdin = "-"
 	}
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	if err := enc.Encode(what); err != nil {
-		return nil, err
-	}
-	for _, id := range r.ids {
-		io.WriteString(h, id)
-		h.Write([]byte{'\n'})
-	}
-	j, err := openJournal(flags.journal, journalHeader{Command: command, Fingerprint: hex.EncodeToString(h.Sum(nil)),
-		IDs: len(r.ids), Batches: len(r.batches), BatchSize: size})
+	files, err := checkFiles(
+		runFile{flag: "ids", path: stdin},
+		runFile{flag: "--ids-file", path: idsFile},
+		runFile{flag: "--msg-file", path: msgFile},
+		runFile{flag: "--journal", path: flags.journal},
+		runFile{flag: "--failed-file", path: flags.failedFile, output: true},
+		runFile{flag: "--uncertain-file", path: flags.uncertainFile, output: true},
+	)
 	if err != nil {
 		return nil, err
 	}
-	r.j = j
-	for i, rec := range j.last {
-		if st := stateOf(rec.State); st != 0 {
-			r.batches[i] = batchOutcome{state: st, rec: rec, earlier: true}
+	return &fanoutRun{a: a, flags: flags, command: command, files: files, size: size}, nil
+}
+
+// abort ends a run before it sent anything, with err. When a signal ended
+// it (while the ids were read, say), the old output files are removed: a
+// run that was started never leaves an earlier run's files behind. A
+// refused command (exit 2) leaves them as they are.
+func (r *fanoutRun) abort(err error) error {
+	if r.a.stop.Err() != nil {
+		err = errors.Join(err, r.files.removeOutputs())
+	}
+	return err
+}
+
+// start takes the run's ids, opens the journal (what fingerprints the job's
+// message and options: a journal is only resumed for the same job) and
+// removes the old output files; the run then sends, and writes them when
+// it ends.
+func (r *fanoutRun) start(ids []string, what any) error {
+	r.ids = dedup(ids)
+	r.batches = make([]batchOutcome, (len(r.ids)+r.size-1)/r.size)
+	if jf := r.files.get("--journal"); jf != nil {
+		h := sha256.New()
+		if err := json.NewEncoder(h).Encode(what); err != nil {
+			return err
+		}
+		for _, id := range r.ids {
+			io.WriteString(h, id)
+			h.Write([]byte{'\n'})
+		}
+		j, err := openJournal(jf.real, journalHeader{Command: r.command, Fingerprint: hex.EncodeToString(h.Sum(nil)),
+			IDs: len(r.ids), Batches: len(r.batches), BatchSize: r.size})
+		if err != nil {
+			return err
+		}
+		r.j = j
+		for i, rec := range j.last {
+			if st := stateOf(rec.State); st != 0 {
+				r.batches[i] = batchOutcome{state: st, rec: rec, earlier: true}
+			}
 		}
 	}
-	return r, nil
+	if err := r.files.removeOutputs(); err != nil {
+		if r.j != nil {
+			r.j.Close()
+		}
+		return fail(err)
+	}
+	return nil
 }
 
 // batchIDs returns the ids of batch i.
@@ -211,11 +246,11 @@ func (r *fanoutRun) sets() (ok, failed, uncertain []string) {
 // counts of the three sets.
 func (r *fanoutRun) finish() (ok, failed, uncertain int, err error) {
 	okIDs, failedIDs, uncertainIDs := r.sets()
-	if r.flags.failedFile != "" {
-		err = errors.Join(err, writeIDFile(r.flags.failedFile, failedIDs))
+	if f := r.files.get("--failed-file"); f != nil {
+		err = errors.Join(err, writeIDFile(f.real, failedIDs))
 	}
-	if r.flags.uncertainFile != "" {
-		err = errors.Join(err, writeIDFile(r.flags.uncertainFile, uncertainIDs))
+	if f := r.files.get("--uncertain-file"); f != nil {
+		err = errors.Join(err, writeIDFile(f.real, uncertainIDs))
 	}
 	if r.j != nil {
 		err = errors.Join(err, r.j.Close())

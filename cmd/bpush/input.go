@@ -59,6 +59,7 @@ func (a *app) readIDs(args []string, file string) ([]string, error) {
 			ids = append(ids, arg)
 			continue
 		}
+		a.note("reading channel ids from stdin, one per line, until end of input")
 		got, err := interruptibly(a.stop, func() ([]string, error) { return readIDList(a.stdin, "stdin") })
 		if err != nil {
 			return nil, err
@@ -66,6 +67,7 @@ func (a *app) readIDs(args []string, file string) ([]string, error) {
 		ids = append(ids, got...)
 	}
 	if file != "" {
+		a.note("reading channel ids from " + file)
 		got, err := interruptibly(a.stop, func() ([]string, error) {
 			f, err := os.Open(file)
 			if err != nil {

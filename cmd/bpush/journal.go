@@ -70,9 +70,14 @@ type journal struct {
 // errJournalMismatch marks a journal that belongs to another job.
 var errJournalMismatch = errors.New("journal mismatch")
 
+// maxJournalHeader bounds the first line of a journal.
+const maxJournalHeader = 64 << 10
+
 // openJournal opens the journal at path for the job h, creating it when it
 // does not exist. An existing journal must be for the same job: the same
-// command, ids and message (the fingerprint), else errJournalMismatch.
+// command, ids and message (the fingerprint), else errJournalMismatch. A
+// file that is not a journal is refused and left as it is: nothing is
+// truncated or written before the header has been read and matched.
 func openJournal(path string, h journalHeader) (*journal, error) {
 	h.Journal, h.Version = journalMagic, journalVersion
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
@@ -82,7 +87,9 @@ func openJournal(path string, h journalHeader) (*journal, error) {
 	unlock, err := lockFile(f)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("journal %s is in use by another bpush: %w", path, err)
+		// Not a usage error: the command is right, another run holds the
+		// journal now.
+		return nil, failf("journal %s is in use by another bpush (wait for it to end, or give another --journal): %w", path, err)
 	}
 	j := &journal{path: path, f: f, unlock: unlock, last: make([]journalRecord, h.Batches)}
 	if err := j.load(h); err != nil {
@@ -92,7 +99,39 @@ func openJournal(path string, h journalHeader) (*journal, error) {
 	return j, nil
 }
 
-// load reads an existing journal, or writes the header of a new one.
+// parseJournalHead reads the header from the start of a journal file. A
+// start that is only the beginning of a header — a journal whose creation
+// was cut short, before anything was sent — gives a nil header and no
+// error; anything else that is not a bpush journal is an error.
+func parseJournalHead(name string, data []byte) (*journalHeader, error) {
+	line, _, complete := bytes.Cut(data, []byte{'\n'})
+	var got journalHeader
+	switch {
+	case len(data) == 0:
+		return nil, nil
+	case !complete && tornHeader(line):
+		return nil, nil
+	case json.Unmarshal(line, &got) != nil || got.Journal != journalMagic:
+		return nil, fmt.Errorf("--journal %s: not a bpush journal (its first line is not a journal header); it is left as it is: give another --journal", name)
+	case got.Version != journalVersion:
+		return nil, fmt.Errorf("--journal %s: a journal of version %d; this bpush reads version %d", name, got.Version, journalVersion)
+	}
+	return &got, nil
+}
+
+// tornHeader reports whether line can be the beginning of a header that
+// bpush was writing when it stopped.
+func tornHeader(line []byte) bool {
+	prefix := []byte(`{"journal":"` + journalMagic + `"`)
+	if len(line) <= len(prefix) {
+		return bytes.HasPrefix(prefix, line)
+	}
+	return bytes.HasPrefix(line, prefix)
+}
+
+// load reads an existing journal, or writes the header of a new one. Every
+// line is checked before the file is changed: only then is a last line cut
+// short by a crash (a step that had not happened) dropped.
 func (j *journal) load(h journalHeader) error {
 	data, err := io.ReadAll(io.LimitReader(j.f, maxJournal+1))
 	if err != nil {
@@ -101,46 +140,45 @@ func (j *journal) load(h journalHeader) error {
 	if len(data) > maxJournal {
 		return fmt.Errorf("journal %s: larger than %d MiB; not a bpush journal", j.path, maxJournal>>20)
 	}
-	// A last line without its newline was cut short by a crash: the step
-	// it records had not happened. Drop it before appending.
-	whole := data
-	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
-		whole = data[:i+1]
-		if err := j.f.Truncate(int64(len(whole))); err != nil {
-			return err
-		}
-	}
-	if _, err := j.f.Seek(0, io.SeekEnd); err != nil {
+	got, err := parseJournalHead(j.path, data)
+	if err != nil {
 		return err
 	}
-	if len(whole) == 0 {
+	if got == nil {
+		// A new journal, or one whose header was cut short: nothing was
+		// sent under it.
+		if err := j.f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
 		line, _ := json.Marshal(h)
 		if err := j.write(line); err != nil {
 			return err
 		}
 		return syncDir(filepath.Dir(j.path))
 	}
-	sc := bufio.NewScanner(bytes.NewReader(whole))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		if n == 1 {
-			var got journalHeader
-			if err := json.Unmarshal(sc.Bytes(), &got); err != nil || got.Journal != journalMagic {
-				return fmt.Errorf("%s is not a bpush journal", j.path)
-			}
-			if got != h {
-				return fmt.Errorf("%w: %s records another job (%s of %d ids in %d batches); give the same ids, message and options, or another --journal",
-					errJournalMismatch, j.path, got.Command, got.IDs, got.Batches)
-			}
-			continue
-		}
+	if *got != h {
+		return fmt.Errorf("%w: %s records another job (%s of %d ids in %d batches); give the same ids, message and options, or another --journal",
+			errJournalMismatch, j.path, got.Command, got.IDs, got.Batches)
+	}
+	whole := data[:bytes.LastIndexByte(data, '\n')+1]
+	lines := bytes.Split(whole[:len(whole)-1], []byte{'\n'})
+	for n, line := range lines[1:] {
 		var rec journalRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.Batch < 0 || rec.Batch >= len(j.last) || stateOf(rec.State) == 0 {
-			return fmt.Errorf("%s:%d: not a journal record", j.path, n)
+		if err := json.Unmarshal(line, &rec); err != nil || rec.Batch < 0 || rec.Batch >= len(j.last) || stateOf(rec.State) == 0 {
+			return fmt.Errorf("%s:%d: not a journal record; the journal is left as it is", j.path, n+2)
 		}
 		j.last[rec.Batch] = rec
 	}
-	return sc.Err()
+	if len(whole) < len(data) {
+		if err := j.f.Truncate(int64(len(whole))); err != nil {
+			return err
+		}
+	}
+	_, err = j.f.Seek(0, io.SeekEnd)
+	return err
 }
 
 // write appends one line and syncs it to disk.
@@ -250,30 +288,4 @@ func writeIDFile(path string, ids []string) error {
 		return err
 	}
 	return syncDir(dir)
-}
-
-// prepareIDFile checks that path can be written, before anything is sent,
-// and removes what an earlier run left there: a file from an earlier run
-// never passes for this run's.
-func prepareIDFile(flag, path string) error {
-	if path == "" {
-		return nil
-	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s %s: not a regular file", flag, path)
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("%s %s: cannot be written: %w", flag, path, err)
-	}
-	tmp.Close()
-	os.Remove(tmp.Name())
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s %s: %w", flag, path, err)
-	}
-	return nil
 }

@@ -349,26 +349,29 @@ every id is ok, 1 when any failed or is uncertain, 2 on a usage error,
 			"      --journal sale.journal --failed-file retry.txt --uncertain-file check.txt\n" +
 			"  bpush push batch --ids-file retry.txt --title Sale --description \"50% off\" --failed-file retry2.txt",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			msg, opts, err := p.message(a)
+			run, err := a.newFanoutRun(&ff, "push batch", pushsdk.MaxBatchDevices, args, idsFile, p.msgFile)
 			if err != nil {
 				return err
+			}
+			msg, opts, err := p.message(a)
+			if err != nil {
+				return run.abort(err)
 			}
 			ids, err := a.readIDs(args, idsFile)
 			if err != nil {
-				return err
+				return run.abort(err)
 			}
 			c, err := a.channel()
 			if err != nil {
-				return err
+				return run.abort(err)
 			}
 			job := struct {
 				Target string
 				Msg    string
 				Opts   *pushsdk.PushOptions
 			}{a.target, msg, opts}
-			run, err := a.newFanoutRun(&ff, "push batch", ids, pushsdk.MaxBatchDevices, job)
-			if err != nil {
-				return err
+			if err := run.start(ids, job); err != nil {
+				return run.abort(err)
 			}
 			sendErr := run.send(func(ctx context.Context, ids []string, fopts ...pushsdk.FanoutOption) error {
 				_, err := c.PushToDevices(ctx, ids, msg, opts, fopts...)

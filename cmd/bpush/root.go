@@ -155,7 +155,7 @@ func (a *app) channel() (*pushsdk.Channel, error) {
 		return nil, err
 	}
 	if missing := missingKeys(cfg); missing != "" {
-		return nil, fmt.Errorf("no %s: give %s, or --config sdk.conf; or try --emulator", missing, keyHints(cfg))
+		return nil, fmt.Errorf("no %s: give %s; or try --emulator", missing, a.keyHints(cfg))
 	}
 	c, err := pushsdk.NewChannelFromConfig(cfg, opts...)
 	if err != nil {
@@ -179,16 +179,24 @@ func missingKeys(cfg *pushsdk.Config) string {
 	return ""
 }
 
-// keyHints says where the missing keys can come from.
-func keyHints(cfg *pushsdk.Config) string {
-	var hints []string
+// keyHints says where the missing keys can come from: flags, the
+// environment, and the sdk.conf given with --config (its keys), or
+// --config itself when none was given.
+func (a *app) keyHints(cfg *pushsdk.Config) string {
+	var hints, conf []string
 	if cfg.APIKey == "" {
-		hints = append(hints, "--apikey or "+"BAIDU_PUSH_API_KEY")
+		hints = append(hints, "--apikey or BAIDU_PUSH_API_KEY")
+		conf = append(conf, "apiKey")
 	}
 	if cfg.SecretKey == "" {
-		hints = append(hints, "--secretkey or "+"BAIDU_PUSH_SECRET_KEY")
+		hints = append(hints, "--secretkey or BAIDU_PUSH_SECRET_KEY")
+		conf = append(conf, "secretKey")
 	}
-	return strings.Join(hints, ", and ")
+	s := strings.Join(hints, ", and ")
+	if a.configPath != "" {
+		return s + ", or set " + strings.Join(conf, " and ") + " under [SDK] in " + a.configPath
+	}
+	return s + ", or --config sdk.conf"
 }
 
 // ctx bounds a single call with --timeout; it ends at the first signal.
@@ -215,6 +223,13 @@ func (a *app) logger() *slog.Logger {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// note tells what bpush is doing on stderr with --verbose.
+func (a *app) note(what string) {
+	if a.verbose {
+		fmt.Fprintln(a.stderr, "bpush: "+what)
+	}
 }
 
 // progress returns a function that draws a progress bar of done ids out of
@@ -275,7 +290,8 @@ func (a *app) printError(err error) {
 	}
 	fmt.Fprintln(a.stderr)
 	if ce.Code == pushsdk.CodeAuthFailed {
-		fmt.Fprintln(a.stderr, "bpush: to see what was signed, run: bpush sign --explain <path> [KEY=VALUE…] with the same keys")
+		fmt.Fprintln(a.stderr, "bpush: compare the secret key's md5 fingerprint above with the one of the app's key in the push console "+
+			"(bpush sign --explain PATH prints the fingerprint of the key bpush uses, and what it signs)")
 	}
 }
 

@@ -125,17 +125,20 @@ any call failed or is uncertain.`,
 			"  bpush tags " + verb + " vip - < ids.txt --failed-file retry.txt",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := a.readIDs(args[1:], idsFile)
+			run, err := a.newFanoutRun(&ff, "tags "+verb, pushsdk.MaxTagDevices, args[1:], idsFile, "")
 			if err != nil {
 				return err
+			}
+			ids, err := a.readIDs(args[1:], idsFile)
+			if err != nil {
+				return run.abort(err)
 			}
 			c, err := a.channel()
 			if err != nil {
-				return err
+				return run.abort(err)
 			}
-			run, err := a.newFanoutRun(&ff, "tags "+verb, ids, pushsdk.MaxTagDevices, nil)
-			if err != nil {
-				return err
+			if err := run.start(ids, nil); err != nil {
+				return run.abort(err)
 			}
 			var res *pushsdk.DeviceResults
 			sendErr := run.send(func(ctx context.Context, ids []string, fopts ...pushsdk.FanoutOption) error {
@@ -159,7 +162,7 @@ any call failed or is uncertain.`,
 				ErrorMsg  string `json:"error_msg,omitempty"`
 			}
 			out := struct {
-				RequestID int64        `json:"request_id"`
+				RequestID int64        `json:"request_id,omitempty"` // none when every call failed
 				Result    []deviceJSON `json:"result"`
 				Succeeded int          `json:"succeeded"`
 				Rejected  int          `json:"rejected"` // result 1: not added, or not removed

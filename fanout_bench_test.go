@@ -68,7 +68,8 @@ func startEmulatorProcess(tb testing.TB) *emulatorProcess {
 			return
 		}
 		bin := filepath.Join(dir, "bpush")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/bpush")
+		// cmd/bpush is a module of its own: build it in its directory.
+		build := exec.Command("go", "build", "-C", "cmd/bpush", "-o", bin, ".")
 		if out, err := build.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
 			emuErr = fmt.Errorf("go build: %v\n%s", err, out)

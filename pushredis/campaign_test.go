@@ -1,0 +1,390 @@
+package pushredis_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushredis"
+	"github.com/bdpush/pushsdk/pushredis/redistest"
+	"github.com/bdpush/pushsdk/pushtest"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// makeIDs returns n channel ids from base.
+func makeIDs(n int, base int64) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strconv.FormatInt(base+int64(i), 10)
+	}
+	return out
+}
+
+// seq turns a list into the sequence Create takes.
+func seq(ids []string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for _, id := range ids {
+			if !yield(id, nil) {
+				return
+			}
+		}
+	}
+}
+
+type fixture struct {
+	redis *redistest.Server
+	rdb   *redis.Client
+	cs    *pushredis.Campaigns
+	emu   *pushtest.Server
+	c     *pushsdk.Channel
+}
+
+func newFixture(t *testing.T, emuOpts ...pushtest.Option) *fixture {
+	t.Helper()
+	f := &fixture{redis: redistest.Start(t)}
+	f.rdb = f.redis.Client()
+	var err error
+	f.cs, err = pushredis.NewCampaigns(f.rdb)
+	require.NoError(t, err)
+	f.emu = pushtest.NewServer(append([]pushtest.Option{pushtest.WithDeliveryDelay(0, 0)}, emuOpts...)...)
+	t.Cleanup(f.emu.Close)
+	f.c, err = f.emu.NewChannel(pushsdk.WithRetry(pushsdk.RetryPolicy{}))
+	require.NoError(t, err)
+	return f
+}
+
+// deliveries counts how often each id was delivered.
+func (f *fixture) deliveries(ids []string) map[string]int {
+	out := map[string]int{}
+	for _, id := range ids {
+		out[id] = f.emu.DeliveryCount(id)
+	}
+	return out
+}
+
+func TestCampaignRunsToTheEnd(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(2500, 3000000000000000000)
+	withRepeats := append(slices.Clone(ids), ids[:300]...) // listed twice: pushed once
+	spec := pushredis.CampaignSpec{Name: "sale", Msg: "hi", BatchSize: 1000, Keep: time.Hour}
+	st, err := f.cs.Create(ctx, spec, seq(withRepeats))
+	require.NoError(t, err)
+	assert.Equal(t, int64(2500), st.IDs)
+	assert.Equal(t, int64(3), st.Batches)
+	assert.Equal(t, pushredis.Count{IDs: 2500, Batches: 3}, st.Pending)
+	assert.False(t, st.Done)
+
+	var mu sync.Mutex
+	var outcomes []pushredis.BatchOutcome
+	res, err := f.cs.Run(ctx, "sale", f.c, &pushredis.RunOptions{Concurrency: 2, OnBatch: func(o pushredis.BatchOutcome) {
+		mu.Lock()
+		outcomes = append(outcomes, o)
+		mu.Unlock()
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 2500, Batches: 3}, res.Succeeded)
+	assert.Len(t, outcomes, 3)
+	for id, n := range f.deliveries(ids) {
+		require.Equal(t, 1, n, "id %s", id)
+	}
+	st, err = f.cs.Status(ctx, "sale")
+	require.NoError(t, err)
+	assert.True(t, st.Done)
+	assert.Equal(t, pushredis.Count{IDs: 2500, Batches: 3}, st.Succeeded)
+	assert.False(t, st.Ended.IsZero(), "the campaign ended")
+	ttl, err := f.rdb.PTTL(ctx, "pushsdk:campaign:{sale}:meta").Result()
+	require.NoError(t, err)
+	assert.Greater(t, ttl, 59*time.Minute, "expires Keep after it ended")
+
+	// A second run finds nothing to do and sends nothing.
+	res, err = f.cs.Run(ctx, "sale", f.c, nil)
+	require.NoError(t, err)
+	assert.Zero(t, res.Succeeded.Batches)
+	for id, n := range f.deliveries(ids) {
+		require.Equal(t, 1, n, "id %s", id)
+	}
+
+	// Every key of the campaign carries its hash tag.
+	keys, err := f.rdb.Keys(ctx, "pushsdk:campaign:*").Result()
+	require.NoError(t, err)
+	assert.Len(t, keys, 4)
+	for _, k := range keys {
+		assert.Contains(t, k, "{sale}")
+	}
+}
+
+func TestCampaignCreateTwice(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(100, 3100000000000000000)
+	spec := pushredis.CampaignSpec{Name: "c1", Msg: "hi", BatchSize: 30}
+	_, err := f.cs.Create(ctx, spec, seq(ids))
+	require.NoError(t, err)
+
+	st, err := f.cs.Create(ctx, spec, seq(append(slices.Clone(ids), ids[0])))
+	require.NoError(t, err, "the same campaign again (repeats dropped) changes nothing")
+	assert.Equal(t, int64(100), st.IDs)
+
+	for name, tc := range map[string]struct {
+		spec pushredis.CampaignSpec
+		ids  []string
+	}{
+		"another message": {pushredis.CampaignSpec{Name: "c1", Msg: "bye", BatchSize: 30}, ids},
+		"another batch":   {pushredis.CampaignSpec{Name: "c1", Msg: "hi", BatchSize: 31}, ids},
+		"another list":    {spec, ids[1:]},
+		"another order":   {spec, append(slices.Clone(ids[1:]), ids[0])},
+	} {
+		_, err := f.cs.Create(ctx, tc.spec, seq(tc.ids))
+		assert.ErrorIs(t, err, pushredis.ErrConflict, name)
+	}
+	st, err = f.cs.Status(ctx, "c1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(100), st.IDs, "nothing was merged")
+	assert.Equal(t, int64(4), st.Batches)
+}
+
+func TestCampaignCreateRefusesBadInput(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		spec pushredis.CampaignSpec
+		ids  []string
+		want string
+	}{
+		"bad name":     {pushredis.CampaignSpec{Name: "a{b}", Msg: "m"}, []string{"1"}, `Name "a{b}"`},
+		"no message":   {pushredis.CampaignSpec{Name: "x"}, []string{"1"}, "Msg: empty"},
+		"batch 10001":  {pushredis.CampaignSpec{Name: "x", Msg: "m", BatchSize: 10001}, []string{"1"}, "BatchSize 10001: want 1–10000"},
+		"a bad id":     {pushredis.CampaignSpec{Name: "x", Msg: "m"}, []string{"1", "2", "abc"}, `id 3: "abc" is not a channel id`},
+		"a 65-digit":   {pushredis.CampaignSpec{Name: "x", Msg: "m"}, []string{"1" + fmt.Sprintf("%064d", 0)}, "is not a channel id"},
+		"no ids":       {pushredis.CampaignSpec{Name: "x", Msg: "m"}, nil, "no ids"},
+		"a send time":  {pushredis.CampaignSpec{Name: "x", Msg: "m", Options: &pushsdk.PushOptions{SendTime: time.Now().Add(time.Hour)}}, []string{"1"}, "Options.SendTime"},
+		"keep too low": {pushredis.CampaignSpec{Name: "x", Msg: "m", Keep: time.Millisecond}, []string{"1"}, "Keep 1ms"},
+	} {
+		_, err := f.cs.Create(ctx, tc.spec, seq(tc.ids))
+		assert.ErrorContains(t, err, tc.want, name)
+	}
+	_, err := f.cs.Status(ctx, "x")
+	assert.ErrorIs(t, err, pushredis.ErrNotFound, "a refused campaign leaves nothing behind")
+	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "x", Msg: "m", BatchSize: 10000}, seq([]string{fmt.Sprintf("%064d", 7)}))
+	require.NoError(t, err, "the exact limits: a 64-digit id, batches of 10 000")
+}
+
+// TestCampaignSpillsToDisk: past 65 536 ids the de-duplication goes
+// through temporary files and keeps the order of first appearance.
+func TestCampaignSpillsToDisk(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(150000, 3200000000000000000)
+	var list []string
+	for i, id := range ids {
+		list = append(list, id)
+		if i%7 == 0 {
+			list = append(list, ids[i/2]) // a repeat of an earlier id
+		}
+	}
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "big", Msg: "m", BatchSize: 10000}, seq(list))
+	require.NoError(t, err)
+	var got []string
+	require.NoError(t, f.cs.IDs(ctx, "big", "pending", func(batch []string) error {
+		got = append(got, batch...)
+		return nil
+	}))
+	assert.Equal(t, ids, got, "distinct ids in order of first appearance")
+}
+
+// TestCampaignFailedAndUncertain: a failed batch is sent again by the next
+// run, an uncertain one is not (unless asked), and the status and the id
+// lists add up.
+func TestCampaignFailedAndUncertain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(40, 3300000000000000000)
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "f", Msg: "hi", BatchSize: 10}, seq(ids))
+	require.NoError(t, err)
+	f.emu.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})    // failed: not processed
+	f.emu.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502, AfterProcessing: true}) // uncertain: delivered, answer lost
+	res, err := f.cs.Run(ctx, "f", f.c, nil)
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Failed)
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Uncertain)
+	assert.Equal(t, pushredis.Count{IDs: 20, Batches: 2}, res.Succeeded)
+
+	st, err := f.cs.Status(ctx, "f")
+	require.NoError(t, err)
+	assert.True(t, st.Done)
+	assert.Equal(t, int64(10), st.Failed.IDs)
+	assert.Equal(t, int64(10), st.Uncertain.IDs)
+	failed := collect(t, f.cs, "f", "failed")
+	uncertain := collect(t, f.cs, "f", "uncertain")
+	assert.Equal(t, ids[0:10], failed)
+	assert.Equal(t, ids[10:20], uncertain)
+	for _, id := range failed {
+		assert.Zero(t, f.emu.DeliveryCount(id))
+	}
+
+	// The next run sends the failed batch again, not the uncertain one.
+	res, err = f.cs.Run(ctx, "f", f.c, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Requeued)
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Succeeded)
+	for id, n := range f.deliveries(ids) {
+		require.Equal(t, 1, n, "id %s", id)
+	}
+	// Asked to, it sends the uncertain one again: delivered twice.
+	res, err = f.cs.Run(ctx, "f", f.c, &pushredis.RunOptions{ResendUncertain: true})
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Succeeded)
+	assert.Equal(t, 2, f.emu.DeliveryCount(ids[10]))
+	st, err = f.cs.Status(ctx, "f")
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 40, Batches: 4}, st.Succeeded)
+}
+
+func collect(t *testing.T, cs *pushredis.Campaigns, name, state string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, cs.IDs(context.Background(), name, state, func(ids []string) error {
+		out = append(out, ids...)
+		return nil
+	}))
+	return out
+}
+
+// TestCampaignLostWorker: a worker that claimed a batch and died before
+// starting it gives it back when its lease expires; one that started a
+// batch and died leaves it uncertain.
+func TestCampaignLostWorker(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(30, 3400000000000000000)
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "lost", Msg: "hi", BatchSize: 10}, seq(ids))
+	require.NoError(t, err)
+	queue, state := "pushsdk:campaign:{lost}:queue", "pushsdk:campaign:{lost}:state"
+	// A worker "dead" claims two batches and records the start of the
+	// first, as a killed bpush leaves them.
+	got, err := f.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: "dead", Streams: []string{queue, ">"}, Count: 2, Block: -1}).Result()
+	require.NoError(t, err)
+	require.Len(t, got[0].Messages, 2)
+	first := got[0].Messages[0].Values["b"].(string)
+	start, _ := json.Marshal(map[string]any{"s": "started", "w": "dead", "t": time.Now().UnixMilli()})
+	require.NoError(t, f.rdb.HSet(ctx, state, first, string(start)).Err())
+
+	res, err := f.cs.Run(ctx, "lost", f.c, &pushredis.RunOptions{Lease: 300 * time.Millisecond})
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 20, Batches: 2}, res.Succeeded, "the batch claimed but not started, and the one never claimed")
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Uncertain, "the batch started by the dead worker")
+	st, err := f.cs.Status(ctx, "lost")
+	require.NoError(t, err)
+	assert.True(t, st.Done)
+	unc := collect(t, f.cs, "lost", "uncertain")
+	assert.Equal(t, ids[0:10], unc)
+	for _, id := range unc {
+		assert.Zero(t, f.emu.DeliveryCount(id), "not sent again")
+	}
+	for _, id := range ids[10:] {
+		assert.Equal(t, 1, f.emu.DeliveryCount(id))
+	}
+}
+
+// TestCampaignKeepsLeasesDuringLongCalls: a call that takes many leases'
+// time keeps its batch: no other worker takes it over.
+func TestCampaignKeepsLeasesDuringLongCalls(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(2, 3500000000000000000)
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "slow", Msg: "hi", BatchSize: 1}, seq(ids))
+	require.NoError(t, err)
+	f.emu.FailNext("push/batch_device", 2, pushtest.Fault{Delay: time.Second}) // four leases each
+	var wg sync.WaitGroup
+	results := make([]*pushredis.RunResult, 3)
+	for i := range results {
+		wg.Go(func() {
+			res, err := f.cs.Run(ctx, "slow", f.c, &pushredis.RunOptions{Lease: 250 * time.Millisecond})
+			assert.NoError(t, err)
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	var ok, unc int64
+	for _, r := range results {
+		ok += r.Succeeded.Batches
+		unc += r.Uncertain.Batches
+	}
+	assert.Equal(t, int64(2), ok)
+	assert.Zero(t, unc, "no live worker lost its batch")
+	for _, id := range ids {
+		assert.Equal(t, 1, f.emu.DeliveryCount(id))
+	}
+}
+
+// TestCampaignRefusesBadRuns: an unknown campaign, another app, a message
+// the SDK refuses (nothing claimed), bad options.
+func TestCampaignRefusesBadRuns(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.cs.Run(ctx, "nope", f.c, nil)
+	assert.ErrorIs(t, err, pushredis.ErrNotFound)
+	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "ios", Msg: "plain text", App: "AppA", BatchSize: 1}, seq([]string{"1", "2"}))
+	require.NoError(t, err)
+	_, err = f.cs.Run(ctx, "ios", f.c, &pushredis.RunOptions{App: "AppB"})
+	assert.ErrorContains(t, err, "campaign ios is for app AppA, not AppB")
+	iosChannel, err := f.emu.NewChannel(pushsdk.WithDeviceType(pushsdk.DeviceIOS))
+	require.NoError(t, err)
+	_, err = f.cs.Run(ctx, "ios", iosChannel, nil)
+	assert.ErrorContains(t, err, "cannot be sent")
+	assert.Equal(t, pushsdk.CodeSDKParams, pushsdk.ErrorCode(err))
+	st, err := f.cs.Status(ctx, "ios")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), st.Pending.Batches, "nothing was claimed")
+	for _, o := range []pushredis.RunOptions{{Concurrency: 257}, {Lease: time.Millisecond}} {
+		_, err = f.cs.Run(ctx, "ios", f.c, &o)
+		assert.Error(t, err)
+	}
+}
+
+func TestCampaignListAndDelete(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, name := range []string{"b", "a"} {
+		_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: name, Msg: "m"}, seq([]string{"1"}))
+		require.NoError(t, err)
+	}
+	list, err := f.cs.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, "a", list[0].Name)
+	require.NoError(t, f.cs.Delete(ctx, "a"))
+	assert.ErrorIs(t, f.cs.Delete(ctx, "a"), pushredis.ErrNotFound)
+	list, err = f.cs.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, []string{list[0].Name})
+	n, err := f.rdb.Exists(ctx, "pushsdk:campaign:{a}:meta", "pushsdk:campaign:{a}:batches", "pushsdk:campaign:{a}:queue").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	// An expired campaign leaves the list too.
+	require.NoError(t, f.rdb.Del(ctx, "pushsdk:campaign:{b}:meta").Err())
+	list, err = f.cs.List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+
+	other, err := pushredis.NewCampaigns(f.rdb, pushredis.WithPrefix("staging:"))
+	require.NoError(t, err)
+	_, err = other.Create(ctx, pushredis.CampaignSpec{Name: "b", Msg: "m"}, seq([]string{"1"}))
+	require.NoError(t, err)
+	_, err = f.cs.Status(ctx, "b")
+	assert.True(t, errors.Is(err, pushredis.ErrNotFound), "prefixes keep environments apart")
+	_, err = pushredis.NewCampaigns(f.rdb, pushredis.WithPrefix("a{b"))
+	assert.Error(t, err)
+}

@@ -323,8 +323,9 @@ func (c *checker) msg(msg string, typ MsgType, platform DeviceType, maxIOS int) 
 func notObject(msg string, err error) string {
 	const want = `a notification must be a JSON object, e.g. {"title":"…","description":"…"} (AndroidNotification and IOSNotification build one)`
 	var syn *json.SyntaxError
+	trimmed := strings.TrimLeft(msg, " \t\r\n")
 	switch kind := jsonKind([]byte(msg)); {
-	case kind == "":
+	case !json.Valid([]byte(msg)) && !strings.HasPrefix(trimmed, "{") && !strings.HasPrefix(trimmed, "["):
 		return "is plain text, not JSON; " + want + " (plain text goes with MsgTypeMessage)"
 	case errors.As(err, &syn):
 		return "is not valid JSON: " + syn.Error() + " at byte " + strconv.FormatInt(syn.Offset, 10) + "; " + want

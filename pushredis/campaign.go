@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -77,6 +78,49 @@ type CampaignSpec struct {
 	Keep time.Duration `json:"keep"`
 }
 
+// specJSON is a CampaignSpec as Redis stores it and Status prints it:
+// the options with the service's parameter names, durations in seconds.
+type specJSON struct {
+	Name         string `json:"name"`
+	App          string `json:"app,omitempty"`
+	Msg          string `json:"msg"`
+	MsgType      int    `json:"msg_type"`
+	MsgExpires   int64  `json:"msg_expires,omitempty"` // seconds
+	OnlineOnly   bool   `json:"online_only,omitempty"`
+	DeployStatus int    `json:"deploy_status,omitempty"`
+	TopicID      string `json:"topic_id,omitempty"`
+	DeviceType   int    `json:"device_type,omitempty"`
+	BatchSize    int    `json:"batch_size"`
+	Keep         int64  `json:"keep"` // seconds
+}
+
+// MarshalJSON writes the spec with the service's parameter names
+// (msg_type, msg_expires, deploy_status, topic_id, device_type) and
+// durations in seconds.
+func (s CampaignSpec) MarshalJSON() ([]byte, error) {
+	j := specJSON{Name: s.Name, App: s.App, Msg: s.Msg, BatchSize: s.BatchSize, Keep: int64(s.Keep / time.Second)}
+	if o := s.Options; o != nil {
+		j.MsgType, j.MsgExpires, j.OnlineOnly = int(o.MsgType), int64(o.MsgExpires/time.Second), o.OnlineOnly
+		j.DeployStatus, j.TopicID, j.DeviceType = int(o.DeployStatus), o.TopicID, int(o.DeviceType)
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (s *CampaignSpec) UnmarshalJSON(b []byte) error {
+	var j specJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = CampaignSpec{Name: j.Name, App: j.App, Msg: j.Msg, BatchSize: j.BatchSize, Keep: time.Duration(j.Keep) * time.Second}
+	o := pushsdk.PushOptions{MsgType: pushsdk.MsgType(j.MsgType), MsgExpires: time.Duration(j.MsgExpires) * time.Second, OnlineOnly: j.OnlineOnly,
+		DeployStatus: pushsdk.DeployStatus(j.DeployStatus), TopicID: j.TopicID, DeviceType: pushsdk.DeviceType(j.DeviceType)}
+	if o != (pushsdk.PushOptions{}) {
+		s.Options = &o
+	}
+	return nil
+}
+
 // DefaultKeep is how long a campaign stays in Redis after it ends, unless
 // its CampaignSpec says otherwise.
 const DefaultKeep = 7 * 24 * time.Hour
@@ -108,7 +152,7 @@ func (s *CampaignSpec) check() error {
 		problems = append(problems, "Options.SendTime: a campaign sends now (push/batch_device takes no send_time)")
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("pushredis: campaign: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -144,6 +188,11 @@ const group = "workers"
 
 // ErrNotFound is returned for a campaign that does not exist (or expired).
 var ErrNotFound = errors.New("pushredis: no such campaign")
+
+// ErrInvalid marks a campaign refused for what it is: a bad name, message,
+// batch size or keep time, or an id list with something that is not a
+// channel id. Nothing was stored.
+var ErrInvalid = errors.New("pushredis: invalid campaign")
 
 // ErrConflict is returned by Create for a campaign that exists with
 // another message, options or id list: campaigns are never merged.
@@ -456,4 +505,15 @@ func checkName(name string) error {
 		return fmt.Errorf("pushredis: campaign name %q: want 1–128 letters, digits, '.', '_' or '-'", name)
 	}
 	return nil
+}
+
+// SliceIDs is the id sequence Create takes, from a list in memory.
+func SliceIDs(ids []string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for _, id := range ids {
+			if !yield(id, nil) {
+				return
+			}
+		}
+	}
 }

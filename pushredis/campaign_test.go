@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"strconv"
 	"sync"
@@ -21,6 +20,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// client is a client of srv, closed when the test ends.
+func client(t *testing.T, srv *redistest.Server) *redis.Client {
+	c := srv.Client()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // makeIDs returns n channel ids from base.
 func makeIDs(n int, base int64) []string {
 	out := make([]string, n)
@@ -28,17 +34,6 @@ func makeIDs(n int, base int64) []string {
 		out[i] = strconv.FormatInt(base+int64(i), 10)
 	}
 	return out
-}
-
-// seq turns a list into the sequence Create takes.
-func seq(ids []string) iter.Seq2[string, error] {
-	return func(yield func(string, error) bool) {
-		for _, id := range ids {
-			if !yield(id, nil) {
-				return
-			}
-		}
-	}
 }
 
 type fixture struct {
@@ -52,7 +47,7 @@ type fixture struct {
 func newFixture(t *testing.T, emuOpts ...pushtest.Option) *fixture {
 	t.Helper()
 	f := &fixture{redis: redistest.Start(t)}
-	f.rdb = f.redis.Client()
+	f.rdb = client(t, f.redis)
 	var err error
 	f.cs, err = pushredis.NewCampaigns(f.rdb)
 	require.NoError(t, err)
@@ -78,7 +73,7 @@ func TestCampaignRunsToTheEnd(t *testing.T) {
 	ids := makeIDs(2500, 3000000000000000000)
 	withRepeats := append(slices.Clone(ids), ids[:300]...) // listed twice: pushed once
 	spec := pushredis.CampaignSpec{Name: "sale", Msg: "hi", BatchSize: 1000, Keep: time.Hour}
-	st, err := f.cs.Create(ctx, spec, seq(withRepeats))
+	st, err := f.cs.Create(ctx, spec, pushredis.SliceIDs(withRepeats))
 	require.NoError(t, err)
 	assert.Equal(t, int64(2500), st.IDs)
 	assert.Equal(t, int64(3), st.Batches)
@@ -129,10 +124,10 @@ func TestCampaignCreateTwice(t *testing.T) {
 	ctx := context.Background()
 	ids := makeIDs(100, 3100000000000000000)
 	spec := pushredis.CampaignSpec{Name: "c1", Msg: "hi", BatchSize: 30}
-	_, err := f.cs.Create(ctx, spec, seq(ids))
+	_, err := f.cs.Create(ctx, spec, pushredis.SliceIDs(ids))
 	require.NoError(t, err)
 
-	st, err := f.cs.Create(ctx, spec, seq(append(slices.Clone(ids), ids[0])))
+	st, err := f.cs.Create(ctx, spec, pushredis.SliceIDs(append(slices.Clone(ids), ids[0])))
 	require.NoError(t, err, "the same campaign again (repeats dropped) changes nothing")
 	assert.Equal(t, int64(100), st.IDs)
 
@@ -145,7 +140,7 @@ func TestCampaignCreateTwice(t *testing.T) {
 		"another list":    {spec, ids[1:]},
 		"another order":   {spec, append(slices.Clone(ids[1:]), ids[0])},
 	} {
-		_, err := f.cs.Create(ctx, tc.spec, seq(tc.ids))
+		_, err := f.cs.Create(ctx, tc.spec, pushredis.SliceIDs(tc.ids))
 		assert.ErrorIs(t, err, pushredis.ErrConflict, name)
 	}
 	st, err = f.cs.Status(ctx, "c1")
@@ -171,12 +166,12 @@ func TestCampaignCreateRefusesBadInput(t *testing.T) {
 		"a send time":  {pushredis.CampaignSpec{Name: "x", Msg: "m", Options: &pushsdk.PushOptions{SendTime: time.Now().Add(time.Hour)}}, []string{"1"}, "Options.SendTime"},
 		"keep too low": {pushredis.CampaignSpec{Name: "x", Msg: "m", Keep: time.Millisecond}, []string{"1"}, "Keep 1ms"},
 	} {
-		_, err := f.cs.Create(ctx, tc.spec, seq(tc.ids))
+		_, err := f.cs.Create(ctx, tc.spec, pushredis.SliceIDs(tc.ids))
 		assert.ErrorContains(t, err, tc.want, name)
 	}
 	_, err := f.cs.Status(ctx, "x")
 	assert.ErrorIs(t, err, pushredis.ErrNotFound, "a refused campaign leaves nothing behind")
-	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "x", Msg: "m", BatchSize: 10000}, seq([]string{fmt.Sprintf("%064d", 7)}))
+	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "x", Msg: "m", BatchSize: 10000}, pushredis.SliceIDs([]string{fmt.Sprintf("%064d", 7)}))
 	require.NoError(t, err, "the exact limits: a 64-digit id, batches of 10 000")
 }
 
@@ -193,7 +188,7 @@ func TestCampaignSpillsToDisk(t *testing.T) {
 			list = append(list, ids[i/2]) // a repeat of an earlier id
 		}
 	}
-	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "big", Msg: "m", BatchSize: 10000}, seq(list))
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "big", Msg: "m", BatchSize: 10000}, pushredis.SliceIDs(list))
 	require.NoError(t, err)
 	var got []string
 	require.NoError(t, f.cs.IDs(ctx, "big", "pending", func(batch []string) error {
@@ -210,7 +205,7 @@ func TestCampaignFailedAndUncertain(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ids := makeIDs(40, 3300000000000000000)
-	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "f", Msg: "hi", BatchSize: 10}, seq(ids))
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "f", Msg: "hi", BatchSize: 10}, pushredis.SliceIDs(ids))
 	require.NoError(t, err)
 	f.emu.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})    // failed: not processed
 	f.emu.FailNext("push/batch_device", 1, pushtest.Fault{Status: 502, AfterProcessing: true}) // uncertain: delivered, answer lost
@@ -268,7 +263,7 @@ func TestCampaignLostWorker(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ids := makeIDs(30, 3400000000000000000)
-	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "lost", Msg: "hi", BatchSize: 10}, seq(ids))
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "lost", Msg: "hi", BatchSize: 10}, pushredis.SliceIDs(ids))
 	require.NoError(t, err)
 	queue, state := "pushsdk:campaign:{lost}:queue", "pushsdk:campaign:{lost}:state"
 	// A worker "dead" claims two batches and records the start of the
@@ -303,7 +298,7 @@ func TestCampaignKeepsLeasesDuringLongCalls(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ids := makeIDs(2, 3500000000000000000)
-	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "slow", Msg: "hi", BatchSize: 1}, seq(ids))
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "slow", Msg: "hi", BatchSize: 1}, pushredis.SliceIDs(ids))
 	require.NoError(t, err)
 	f.emu.FailNext("push/batch_device", 2, pushtest.Fault{Delay: time.Second}) // four leases each
 	var wg sync.WaitGroup
@@ -335,7 +330,7 @@ func TestCampaignRefusesBadRuns(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.cs.Run(ctx, "nope", f.c, nil)
 	assert.ErrorIs(t, err, pushredis.ErrNotFound)
-	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "ios", Msg: "plain text", App: "AppA", BatchSize: 1}, seq([]string{"1", "2"}))
+	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "ios", Msg: "plain text", App: "AppA", BatchSize: 1}, pushredis.SliceIDs([]string{"1", "2"}))
 	require.NoError(t, err)
 	_, err = f.cs.Run(ctx, "ios", f.c, &pushredis.RunOptions{App: "AppB"})
 	assert.ErrorContains(t, err, "campaign ios is for app AppA, not AppB")
@@ -357,7 +352,7 @@ func TestCampaignListAndDelete(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, name := range []string{"b", "a"} {
-		_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: name, Msg: "m"}, seq([]string{"1"}))
+		_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: name, Msg: "m"}, pushredis.SliceIDs([]string{"1"}))
 		require.NoError(t, err)
 	}
 	list, err := f.cs.List(ctx)
@@ -381,7 +376,7 @@ func TestCampaignListAndDelete(t *testing.T) {
 
 	other, err := pushredis.NewCampaigns(f.rdb, pushredis.WithPrefix("staging:"))
 	require.NoError(t, err)
-	_, err = other.Create(ctx, pushredis.CampaignSpec{Name: "b", Msg: "m"}, seq([]string{"1"}))
+	_, err = other.Create(ctx, pushredis.CampaignSpec{Name: "b", Msg: "m"}, pushredis.SliceIDs([]string{"1"}))
 	require.NoError(t, err)
 	_, err = f.cs.Status(ctx, "b")
 	assert.True(t, errors.Is(err, pushredis.ErrNotFound), "prefixes keep environments apart")

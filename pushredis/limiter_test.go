@@ -49,7 +49,7 @@ func TestLimiterSharedByProcesses(t *testing.T) {
 	const rate, burst = 40, 1
 	var limiters []*pushredis.Limiter
 	for range 3 {
-		l, err := pushredis.NewLimiter(srv.Client(), "pushsdk:limit:app", rate, burst)
+		l, err := pushredis.NewLimiter(client(t, srv), "pushsdk:limit:app", rate, burst)
 		require.NoError(t, err)
 		limiters = append(limiters, l)
 	}
@@ -97,9 +97,9 @@ func TestLimiterSharedByProcesses(t *testing.T) {
 func TestLimiterSharesThrottling(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	a, err := pushredis.NewLimiter(srv.Client(), "k", 100, 10)
+	a, err := pushredis.NewLimiter(client(t, srv), "k", 100, 10)
 	require.NoError(t, err)
-	b, err := pushredis.NewLimiter(srv.Client(), "k", 100, 10)
+	b, err := pushredis.NewLimiter(client(t, srv), "k", 100, 10)
 	require.NoError(t, err)
 
 	done, err := a.Wait(ctx)
@@ -158,7 +158,7 @@ func TestLimiterWithoutRedis(t *testing.T) {
 	}
 	assert.Len(t, emu.RequestsTo("push/all"), 0, "no call passed the limiter")
 
-	srv.Restart()
+	require.NoError(t, srv.Restart())
 	_, err = c.PushMsgToAll(context.Background(), "hi", nil)
 	require.NoError(t, err, "it works again with Redis")
 }
@@ -167,7 +167,7 @@ func TestLimiterWithoutRedis(t *testing.T) {
 // once without reserving it; a cancelled wait returns ctx's error.
 func TestLimiterHonoursCtx(t *testing.T) {
 	srv := redistest.Start(t)
-	l, err := pushredis.NewLimiter(srv.Client(), "slow", 0.5, 1) // a call every 2 s
+	l, err := pushredis.NewLimiter(client(t, srv), "slow", 0.5, 1) // a call every 2 s
 	require.NoError(t, err)
 	done, err := l.Wait(context.Background())
 	require.NoError(t, err, "the burst")

@@ -87,7 +87,7 @@ func (c *Campaigns) Create(ctx context.Context, spec CampaignSpec, ids iter.Seq2
 	if n == 0 {
 		c.rdb.Del(ctx, k.all()...)
 		c.rdb.SRem(ctx, c.index(), spec.Name)
-		return nil, errors.New("pushredis: Create: no ids")
+		return nil, fmt.Errorf("%w: no ids", ErrInvalid)
 	}
 	ok, err := readyScript.Run(ctx, c.rdb, []string{k.meta}, token, fp, n, batches).Int()
 	if err != nil {
@@ -240,7 +240,7 @@ func dedup(ids iter.Seq2[string, error], emit func(string) error) error {
 			return err
 		}
 		if !validID(id) {
-			return fmt.Errorf("pushredis: id %d: %q is not a channel id (1–64 digits)", pos+1, short(id))
+			return fmt.Errorf("%w: id %d: %q is not a channel id (1–64 digits)", ErrInvalid, pos+1, short(id))
 		}
 		if spill == nil && len(mem) < inMemoryIDs {
 			mem = append(mem, id)

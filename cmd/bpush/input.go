@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"strconv"
 	"strings"
@@ -89,34 +90,54 @@ func (a *app) readIDs(args []string, file string) ([]string, error) {
 
 // readIDList reads one id list; name is the file's name for errors.
 func readIDList(r io.Reader, name string) ([]string, error) {
-	lr := &io.LimitedReader{R: r, N: maxIDsBytes + 1}
-	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 0, 4096), maxIDLine)
 	var ids []string
-	n := 1
-	for ; sc.Scan(); n++ {
-		line := sc.Bytes()
-		if n == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+	for id, err := range idLines(&io.LimitedReader{R: r, N: maxIDsBytes + 1}, name, maxIDsBytes) {
+		if err != nil {
+			return nil, err
 		}
-		s := strings.TrimSpace(string(line))
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		if !isChannelID(s) {
-			return nil, fmt.Errorf("%s:%d: %s is not a channel id (1–%d digits)", name, n, quoteShort(s), maxChannelID)
-		}
-		ids = append(ids, s)
-	}
-	switch err := sc.Err(); {
-	case errors.Is(err, bufio.ErrTooLong):
-		return nil, fmt.Errorf("%s:%d: line longer than %d bytes; not a list of channel ids", name, n, maxIDLine)
-	case err != nil:
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	case lr.N <= 0:
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, maxIDsBytes>>20)
+		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// idLines reads an id list as a stream: one id per line; blank lines and
+// # comments are skipped, a UTF-8 byte order mark and CRLF line ends are
+// accepted, and a line that is not a channel id ends the list with an
+// error that names the file and line. limit > 0 is the size of r (a
+// LimitedReader) beyond which the list is refused.
+func idLines(r io.Reader, name string, limit int64) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), maxIDLine)
+		n := 1
+		for ; sc.Scan(); n++ {
+			line := sc.Bytes()
+			if n == 1 {
+				line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+			}
+			s := strings.TrimSpace(string(line))
+			if s == "" || s[0] == '#' {
+				continue
+			}
+			if !isChannelID(s) {
+				yield("", fmt.Errorf("%s:%d: %s is not a channel id (1–%d digits)", name, n, quoteShort(s), maxChannelID))
+				return
+			}
+			if !yield(s, nil) {
+				return
+			}
+		}
+		switch err := sc.Err(); {
+		case errors.Is(err, bufio.ErrTooLong):
+			yield("", fmt.Errorf("%s:%d: line longer than %d bytes; not a list of channel ids", name, n, maxIDLine))
+		case err != nil:
+			yield("", fmt.Errorf("reading %s: %w", name, err))
+		case limit > 0:
+			if lr, ok := r.(*io.LimitedReader); ok && lr.N <= 0 {
+				yield("", fmt.Errorf("%s: larger than %d MiB", name, limit>>20))
+			}
+		}
+	}
 }
 
 func isChannelID(s string) bool {

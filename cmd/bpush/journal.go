@@ -260,6 +260,12 @@ func errText(ce *pushsdk.ChannelError) string {
 // writeIDFile replaces path with ids, one per line, atomically: a temporary
 // file in the same directory, synced, renamed over path.
 func writeIDFile(path string, ids []string) error {
+	return writeIDsFrom(path, func(fn func([]string) error) error { return fn(ids) })
+}
+
+// writeIDsFrom replaces path, atomically, with the ids that produce hands
+// to its function a list at a time.
+func writeIDsFrom(path string, produce func(func([]string) error) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -269,11 +275,16 @@ func writeIDFile(path string, ids []string) error {
 		return err
 	}
 	w := bufio.NewWriter(tmp)
-	for _, id := range ids {
-		w.WriteString(id)
-		w.WriteByte('\n')
+	err = produce(func(ids []string) error {
+		for _, id := range ids {
+			w.WriteString(id)
+			w.WriteByte('\n')
+		}
+		return nil
+	})
+	if err == nil {
+		err = w.Flush()
 	}
-	err = w.Flush()
 	if err == nil {
 		err = tmp.Sync()
 	}

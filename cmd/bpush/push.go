@@ -386,22 +386,7 @@ every id is ok, 1 when any failed or is uncertain, 2 on a usage error,
 				out.Batches = append(out.Batches, batchJSON{Batch: i + 1, Devices: len(run.batchIDs(i)), Outcome: outcomeOf(b.state), Earlier: b.earlier,
 					RequestID: b.rec.RequestID, MsgID: b.rec.MsgID, SendTime: b.rec.SendTime, ErrorCode: b.rec.ErrorCode, ErrorMsg: b.rec.ErrorMsg})
 			}
-			if err := a.emit(out, func(w io.Writer) {
-				fmt.Fprintln(w, "BATCH\tDEVICES\tOUTCOME\tMSG_ID\tREQUEST_ID\tDETAIL")
-				for _, b := range out.Batches {
-					detail := ""
-					switch {
-					case b.ErrorCode != 0:
-						detail = fmt.Sprintf("error %d: %s", b.ErrorCode, b.ErrorMsg)
-					case b.ErrorMsg != "":
-						detail = b.ErrorMsg
-					}
-					if b.Earlier {
-						detail = strings.TrimPrefix(detail+"; from an earlier run", "; ")
-					}
-					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%d\t%s\n", b.Batch, b.Devices, b.Outcome, dash(b.MsgID), b.RequestID, dash(detail))
-				}
-			}); err != nil {
+			if err := a.emit(out, func(w io.Writer) { batchTable(w, out.Batches) }); err != nil {
 				return fail(err)
 			}
 			if !a.jsonOut {

@@ -86,7 +86,7 @@ Exit status: 0 on success, 1 when a call failed, 2 on a usage error.`,
 
 	root.AddGroup(&cobra.Group{ID: "push", Title: "Pushing:"}, &cobra.Group{ID: "manage", Title: "Tags, timers, topics and reports:"},
 		&cobra.Group{ID: "tools", Title: "Tools:"})
-	for _, c := range []*cobra.Command{a.pushCommand(), a.statusCommand()} {
+	for _, c := range []*cobra.Command{a.pushCommand(), a.statusCommand(), a.campaignCommand()} {
 		c.GroupID = "push"
 		root.AddCommand(c)
 	}
@@ -128,8 +128,8 @@ func (a *app) config() (*pushsdk.Config, error) {
 }
 
 // channel makes the Channel the command talks through.
-func (a *app) channel() (*pushsdk.Channel, error) {
-	opts := []pushsdk.Option{pushsdk.WithUserAgent("bpush/" + pushsdk.Version)}
+func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
+	opts := append([]pushsdk.Option{pushsdk.WithUserAgent("bpush/" + pushsdk.Version)}, extra...)
 	if l := a.logger(); l != nil {
 		opts = append(opts, pushsdk.WithLogger(l))
 	}

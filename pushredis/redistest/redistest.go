@@ -26,7 +26,6 @@ import (
 
 // Server is a redis-server process of a test.
 type Server struct {
-	tb   testing.TB
 	dir  string
 	port int
 	args []string
@@ -45,31 +44,40 @@ func WithPersistence() Option {
 	return func(args *[]string) { *args = append(*args, "--appendonly", "yes", "--appendfsync", "always") }
 }
 
-// Start starts a redis-server on a free loopback port; it stops when the
-// test ends.
+// Start starts a redis-server on a free loopback port, in a directory of
+// the test's; it stops when the test ends. Without redis-server the test
+// fails, saying how to install it.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
+	s, err := New(tb.TempDir(), opts...)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// New starts a redis-server on a free loopback port that keeps its files
+// in dir, for a TestMain (Start is for a test); stop it with Stop.
+func New(dir string, opts ...Option) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		tb.Fatalf("redistest: redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it): %v", err)
+		return nil, fmt.Errorf("redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it): %w", err)
 	}
-	s := &Server{tb: tb, dir: tb.TempDir()}
+	s := &Server{dir: dir}
 	for _, o := range opts {
 		o(&s.args)
 	}
 	var last error
 	for range 20 {
-		s.port, err = freePort()
-		if err != nil {
-			tb.Fatalf("redistest: %v", err)
+		if s.port, err = freePort(); err != nil {
+			return nil, err
 		}
 		if last = s.start(bin); last == nil {
-			tb.Cleanup(s.Stop)
-			return s
+			return s, nil
 		}
 	}
-	tb.Fatalf("redistest: could not start redis-server: %v", last)
-	return nil
+	return nil, fmt.Errorf("could not start redis-server: %w", last)
 }
 
 func freePort() (int, error) {
@@ -140,11 +148,9 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 // URL is the server's redis:// URL, as bpush --redis takes it.
 func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 
-// Client returns a new client of the server, closed when the test ends.
+// Client returns a new client of the server; close it when done.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	s.tb.Cleanup(func() { c.Close() })
-	return c
+	return redis.NewClient(&redis.Options{Addr: s.Addr()})
 }
 
 // Stop stops the server (SIGTERM: an append-only file is synced) and
@@ -175,15 +181,12 @@ func (s *Server) signal(sig syscall.Signal) {
 
 // Restart starts the server again after Stop or Kill, on the same port and
 // directory (with WithPersistence, with the same data).
-func (s *Server) Restart() {
-	s.tb.Helper()
+func (s *Server) Restart() error {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		s.tb.Fatal(err)
+		return err
 	}
-	if err := s.start(bin); err != nil {
-		s.tb.Fatalf("redistest: restart: %v", err)
-	}
+	return s.start(bin)
 }
 
 // UsedMemory returns the server's INFO used_memory, in bytes.

@@ -114,6 +114,9 @@ func TestDocLinksResolve(t *testing.T) {
 			for _, is := range f.Imports {
 				path := strings.Trim(is.Path.Value, `"`)
 				name := path[strings.LastIndex(path, "/")+1:]
+				if pkg, err := imp.Import(path); err == nil {
+					name = pkg.Name() // github.com/redis/go-redis/v9 is redis
+				}
 				if is.Name != nil {
 					name = is.Name.Name
 				}

@@ -172,7 +172,7 @@ func hasSel(obj types.Object, pkg *types.Package, sel string) bool {
 
 // proseIdent is a code span of README prose that names Go: Name, Name(…),
 // x.Name, pkg.Name(…), Type.Method(…), x.Field.
-var proseIdent = regexp.MustCompile("^(?:([a-z][a-z0-9]*)\\.)?([A-Z][A-Za-z0-9]*(?:\\.[A-Z][A-Za-z0-9]*)*)(?:\\(.*\\))?$")
+var proseIdent = regexp.MustCompile(`^(?:([a-z][a-z0-9]*)\.)?([A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*)(?:\(.*\))?$`)
 
 // TestReadmeNamesExist: every Go identifier README.md names in its prose
 // (outside code blocks) exists: a name of one of the repository's

@@ -34,7 +34,7 @@ var (
 )
 
 // snippetSources are the files README snippets are taken from.
-var snippetSources = []string{"*_test.go", "pushtest/*_test.go", "examples/*/*.go"}
+var snippetSources = []string{"*_test.go", "pushtest/*_test.go", "examples/*/*.go", "pushredis/*_test.go"}
 
 type region struct {
 	where string // file:line of the start marker
@@ -183,13 +183,18 @@ import (
 	"time"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushredis"
 	"github.com/bdpush/pushsdk/pushtest"
+	"github.com/redis/go-redis/v9"
 )
 
 var (
-	ctx          context.Context
-	c            *pushsdk.Channel
-	android, ios *pushsdk.Channel
+	ctx                     context.Context
+	c                       *pushsdk.Channel
+	android, ios            *pushsdk.Channel
+	rdb                     redis.UniversalClient
+	apiKey, secretKey, host string
+	ids                     []string
 )
 
 `
@@ -208,7 +213,7 @@ func checkCompiles(t *testing.T, lines []string, blocks []readmeBlock) {
 func snippetImporter(t *testing.T) types.Importer {
 	t.Helper()
 	imports := []string{"context", "errors", "fmt", "log", "log/slog", "net/url", "os", "testing", "time",
-		"github.com/bdpush/pushsdk", "github.com/bdpush/pushsdk/pushtest"}
+		"github.com/bdpush/pushsdk", "github.com/bdpush/pushsdk/pushtest", "github.com/bdpush/pushsdk/pushredis", "github.com/redis/go-redis/v9"}
 	cmd := exec.Command("go", append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, imports...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

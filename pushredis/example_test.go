@@ -37,24 +37,31 @@ func TestMain(m *testing.M) {
 // Every process of the app takes the same limiter key: together they stay
 // within the app's quota, and a 30699 seen by one slows them all.
 func ExampleNewLimiter() {
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr}) // the Redis all processes of the app share
 	defer rdb.Close()
 	emu := pushtest.NewServer() // stands in for the service
 	defer emu.Close()
+	apiKey, secretKey, host := emu.APIKey, emu.SecretKey, emu.URL
 
-	lim, err := pushredis.NewLimiter(rdb, "pushsdk:limit:"+emu.APIKey, 50, 1) // 50 calls a second, for all processes
+	// README: limiter
+	// In every process of the app: one limiter on the app's key, so that
+	// together they start at most 50 calls a second.
+	lim, err := pushredis.NewLimiter(rdb, "pushsdk:limit:"+apiKey, 50, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := pushsdk.NewChannel(emu.APIKey, emu.SecretKey, pushsdk.WithHost(emu.URL), pushsdk.WithRateLimiter(lim))
+	c, err := pushsdk.NewChannel(apiKey, secretKey, pushsdk.WithHost(host), pushsdk.WithRateLimiter(lim))
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.PushMsgToAll(context.Background(), "hello", nil)
+	res, err := c.PushMsgToAll(ctx, "hello", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("sent:", res.MsgID != "", "shared rate:", lim.Rate())
+	// README: end
+
 	// Output: sent: true shared rate: 50
 }
 
@@ -66,16 +73,19 @@ func ExampleCampaigns() {
 	defer rdb.Close()
 	emu := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0)) // stands in for the service
 	defer emu.Close()
-	c, err := emu.NewChannel()
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	cs, err := pushredis.NewCampaigns(rdb, pushredis.WithPrefix("example:"))
+	c, err := emu.NewChannel() // in production: with a shared limiter, as above
 	if err != nil {
 		log.Fatal(err)
 	}
 	ids := []string{"3973380163216521844", "3973380163216521843", "3973380163216521842", "3973380163216521844"}
+
+	// README: campaign
+	cs, err := pushredis.NewCampaigns(rdb)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Once: the campaign, its ids cut into batches (an id listed twice is
+	// pushed once).
 	spec := pushredis.CampaignSpec{Name: "welcome", Msg: "welcome aboard", BatchSize: 2}
 	st, err := cs.Create(ctx, spec, pushredis.SliceIDs(ids))
 	if err != nil {
@@ -83,18 +93,21 @@ func ExampleCampaigns() {
 	}
 	fmt.Println("created:", st.IDs, "distinct ids in", st.Batches, "batches")
 
-	// One worker; it returns when no batch is left.
+	// In every replica: a worker, which returns when no batch is left.
 	res, err := cs.Run(ctx, "welcome", c, &pushredis.RunOptions{Concurrency: 2})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("this worker sent:", res.Succeeded.IDs, "ids")
 
+	// Anywhere: where it stands.
 	st, err = cs.Status(ctx, "welcome")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("done:", st.Done, "succeeded:", st.Succeeded.IDs, "failed:", st.Failed.IDs, "uncertain:", st.Uncertain.IDs)
+	// README: end
+
 	// Output:
 	// created: 3 distinct ids in 2 batches
 	// this worker sent: 3 ids

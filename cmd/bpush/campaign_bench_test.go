@@ -24,13 +24,16 @@ import (
 // PUSHSDK_BENCH_IDS ids (default 100 000; BENCHMARKS.md uses 10 000 000):
 //
 //   - load-ids/s: `campaign create` reading, de-duplicating and storing;
+//
 //   - redis-B/id: Redis memory per id (used_memory before and after);
+//
 //   - create-MiB, worker-MiB: the peak RSS of create and of one worker
 //     that sends the whole campaign;
+//
 //   - w1-ids/s, w2-ids/s, w4-ids/s: ids pushed a second by 1, 2 and 4
 //     workers on one campaign of min(ids, 1 000 000) ids, batches of 10 000.
 //
-//	PUSHSDK_BENCH_IDS=10000000 go test -run '^$' -bench Campaign -benchtime 1x ./cmd/bpush
+//     PUSHSDK_BENCH_IDS=10000000 go test -run '^$' -bench Campaign -benchtime 1x ./cmd/bpush
 func BenchmarkCampaign(b *testing.B) {
 	n := 100_000
 	if s := os.Getenv("PUSHSDK_BENCH_IDS"); s != "" {

@@ -45,6 +45,7 @@ type options struct {
 	sigTTL         time.Duration
 	retry          RetryPolicy
 	logger         *slog.Logger
+	observers      []*Observer
 	maxIOSMsg      int
 	now            func() time.Time
 	rateLimit      RateLimiter
@@ -167,9 +168,12 @@ func WithRetry(p RetryPolicy) Option {
 }
 
 // WithLogger makes the Channel log one debug line per HTTP attempt
-// (endpoint, attempt, HTTP status, service code, request id, duration), and
-// a warning before each retry. The secret key and the signature are never
-// logged. nil switches logging off (the default).
+// (endpoint, attempt, HTTP status, service code, request id, error,
+// duration), logged with the call's ctx (slog's LogAttrs), so that a
+// trace-aware handler adds the ids of the span the call runs in. The secret
+// key, the signature and the message are never logged. nil switches
+// logging off (the default); the last WithLogger wins. It is an
+// [Observer], as WithObserver installs them.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		o.logger = l
@@ -221,7 +225,7 @@ type Channel struct {
 	userAgent  string
 	sigTTL     int64 // seconds; 0 = no expires
 	retry      RetryPolicy
-	logger     *slog.Logger
+	obs        *Observer // nil: none
 	maxIOSMsg  int
 	now        func() time.Time
 	limit      RateLimiter // nil: no limit
@@ -259,7 +263,6 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 		userAgent:  userAgent(o.uaSuffix),
 		sigTTL:     int64(o.sigTTL / timeSecond),
 		retry:      o.retry,
-		logger:     o.logger,
 		maxIOSMsg:  o.maxIOSMsg,
 		now:        o.now,
 		limit:      o.rateLimit,
@@ -267,6 +270,10 @@ func NewChannel(apiKey, secretKey string, opts ...Option) (*Channel, error) {
 	for i := range c.urls {
 		c.urls[i] = base + apiPrefix + endpoints[i].path
 	}
+	if o.logger != nil {
+		o.observers = append([]*Observer{loggerObserver(o.logger)}, o.observers...)
+	}
+	c.obs = joinObservers(o.observers)
 	c.timeout = o.timeout
 	if c.timeout == 0 {
 		c.timeout = defaultTimeout

@@ -74,6 +74,8 @@ type request struct {
 	ep         endpointID
 	params     []param
 	deviceType DeviceType // per-call override of the Channel's
+	msgBytes   int        // the size of msg, for the observers
+	ids        int        // the number of channel_ids, for the observers
 	checker
 }
 
@@ -87,6 +89,9 @@ func (r *request) setInt(k string, v int64) { r.set(k, strconv.FormatInt(v, 10))
 
 // setList sends a list as one parameter holding a JSON array of strings.
 func (r *request) setList(k string, vs []string) {
+	if k == "channel_ids" {
+		r.ids = len(vs)
+	}
 	b, _ := json.Marshal(vs) // a []string always marshals
 	r.set(k, string(b))
 }
@@ -122,6 +127,7 @@ func (r *request) setPush(msg string, o *PushOptions) {
 		o = &PushOptions{}
 	}
 	r.deviceType = o.DeviceType
+	r.msgBytes = len(msg)
 	r.set("msg", msg)
 	if o.MsgType != MsgTypeMessage {
 		r.setInt("msg_type", int64(o.MsgType))

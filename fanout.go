@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // defaultFanoutConcurrency is how many calls a fan-out runs at once unless
@@ -319,13 +320,60 @@ func (c *Channel) PushToDevices(ctx context.Context, channelIDs []string, msg st
 	for i := range batches {
 		res.Batches[i].ChannelIDs = batches[i]
 	}
+	const method = "PushToDevices"
+	start := time.Now()
+	ctx = c.fanoutStart(ctx, FanoutStart{Method: method, Endpoint: endpoints[epPushBatchDevice].path, IDs: len(ids), Batches: len(batches), MsgBytes: len(msg)})
 	fo.run(ctx, batches, func(i int) (*PushResult, error) {
 		res.Batches[i].Attempted = true
 		return c.PushBatchUniMsg(ctx, batches[i], msg, opts)
 	}, func(i int, out *PushResult, err error) {
 		res.Batches[i].Result, res.Batches[i].Err, res.Batches[i].State = out, err, stateOf(err)
+		c.batchEnd(ctx, method, i, len(batches[i]), err)
 	})
-	return res, res.err()
+	err := res.err()
+	if c.obs != nil {
+		end := FanoutEnd{Method: method, IDs: len(ids), Duration: time.Since(start), Err: err}
+		for _, b := range res.Batches {
+			end.count(b.State, len(b.ChannelIDs))
+		}
+		c.fanoutEnd(ctx, end)
+	}
+	return res, err
+}
+
+// fanoutStart reports a fan-out's start to the observers; its calls run
+// under the ctx it returns.
+func (c *Channel) fanoutStart(ctx context.Context, info FanoutStart) context.Context {
+	if o := c.obs; o != nil && o.FanoutStart != nil {
+		return o.FanoutStart(ctx, info)
+	}
+	return ctx
+}
+
+// batchEnd reports a batch's outcome to the observers.
+func (c *Channel) batchEnd(ctx context.Context, method string, i, n int, err error) {
+	if o := c.obs; o != nil && o.BatchEnd != nil {
+		o.BatchEnd(ctx, BatchEnd{Method: method, Batch: i, IDs: n, State: stateOf(err), Err: err})
+	}
+}
+
+// fanoutEnd reports a fan-out's end to the observers.
+func (c *Channel) fanoutEnd(ctx context.Context, info FanoutEnd) {
+	if o := c.obs; o != nil && o.FanoutEnd != nil {
+		o.FanoutEnd(ctx, info)
+	}
+}
+
+// count adds n ids of a state to the counts.
+func (e *FanoutEnd) count(st BatchState, n int) {
+	switch st {
+	case BatchSucceeded:
+		e.Succeeded += n
+	case BatchFailed:
+		e.Failed += n
+	default:
+		e.Uncertain += n
+	}
 }
 
 // TagDevices adds any number of devices to a tag: duplicate ids are dropped
@@ -371,6 +419,9 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 	for i, id := range ids {
 		out.Devices[i].ChannelID = id
 	}
+	method := map[endpointID]string{epTagAddDevices: "TagDevices", epTagDelDevices: "UntagDevices"}[ep]
+	start := time.Now()
+	ctx = c.fanoutStart(ctx, FanoutStart{Method: method, Endpoint: endpoints[ep].path, IDs: len(ids), Batches: len(batches)})
 	var firstRID atomic.Int64
 	fo.run(ctx, batches, func(i int) (*PushResult, error) {
 		batch := batches[i]
@@ -391,9 +442,18 @@ func (c *Channel) tagFanout(ctx context.Context, ep endpointID, tag string, chan
 			batch := batches[i]
 			fill(out.Devices[i*MaxTagDevices:i*MaxTagDevices+len(batch)], batch, err)
 		}
+		c.batchEnd(ctx, method, i, len(batches[i]), err)
 	})
 	out.RequestID = firstRID.Load()
-	return out, out.err()
+	err := out.err()
+	if c.obs != nil {
+		end := FanoutEnd{Method: method, IDs: len(ids), Duration: time.Since(start), Err: err}
+		for _, d := range out.Devices {
+			end.count(stateOf(d.Err), 1)
+		}
+		c.fanoutEnd(ctx, end)
+	}
+	return out, err
 }
 
 // fanoutConfig applies the fan-out options; a bad one is a problem of the

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -30,35 +29,63 @@ func do[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, e
 	if !c.ready() {
 		return nil, notReady()
 	}
+	o := c.obs
+	if o == nil || ctx == nil {
+		res, _, _, err := run[T, PT](ctx, c, r)
+		return res, err
+	}
+	// Observed: the same, between CallStart and CallEnd.
+	start := time.Now()
+	ep := endpoints[r.ep].path
+	if o.CallStart != nil {
+		ctx = o.CallStart(ctx, CallStart{Endpoint: ep, Query: endpoints[r.ep].query, MsgBytes: r.msgBytes, IDs: r.ids})
+	}
+	res, attempts, rid, err := run[T, PT](ctx, c, r)
+	if o.CallEnd != nil {
+		end := CallEnd{Endpoint: ep, Attempts: attempts, RequestID: rid, Duration: time.Since(start), Err: err}
+		if pr, ok := any(res).(*PushResult); ok && pr != nil {
+			end.MsgID = pr.MsgID
+		}
+		o.CallEnd(ctx, end)
+	}
+	return res, err
+}
+
+// run checks the request and makes its attempts. It returns the result or
+// the error, with the attempts made and the last request id.
+func run[T any, PT result[T]](ctx context.Context, c *Channel, r *request) (*T, int, int64, error) {
 	if ctx == nil {
 		r.add("ctx", "must not be nil")
 	}
 	if err := r.err(); err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	ep := &endpoints[r.ep]
 	for attempt := 1; ; attempt++ {
 		res := PT(new(T))
-		ce := c.attempt(ctx, r, attempt, res.decode)
+		rid, ce := c.attempt(ctx, r, attempt, res.decode)
 		if ce == nil {
-			return (*T)(res), nil
+			return (*T)(res), attempt, rid, nil
 		}
 		if attempt > c.retry.MaxRetries || !retryable(ep, ce) {
-			return nil, ce
+			return nil, attempt, ce.RequestID, ce
 		}
 		if ctx.Err() != nil {
-			return nil, ctxEnded(ctx, ce) // it would have been retried
+			return nil, attempt, ce.RequestID, ctxEnded(ctx, ce) // it would have been retried
 		}
 		wait := c.retry.delay(attempt)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return nil, ce // the retry could not finish before ctx expires
+			return nil, attempt, ce.RequestID, ce // the retry could not finish before ctx expires
+		}
+		if o := c.obs; o != nil && o.RetryScheduled != nil {
+			o.RetryScheduled(ctx, RetryScheduled{Endpoint: ep.path, Attempt: attempt, Backoff: wait, Err: ce})
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, ctxEnded(ctx, ce)
+				return nil, attempt, ce.RequestID, ctxEnded(ctx, ce)
 			case <-t.C:
 			}
 		}
@@ -102,20 +129,35 @@ func retryable(ep *endpoint, ce *ChannelError) bool {
 // exchange as a whole — connecting, sending, waiting for and reading the
 // answer — is bounded by the Channel's timeout, whatever client it goes
 // through and whatever the answer is.
-func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(params []byte, requestID int64) error) (ce *ChannelError) {
+func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(params []byte, requestID int64) error) (rid int64, ce *ChannelError) {
+	status := 0 // the answer's HTTP status, for the observers
 	if c.limit != nil {
+		var waited time.Time
+		if c.obs != nil {
+			waited = time.Now()
+		}
 		done, err := c.limit.Wait(ctx)
+		if o := c.obs; o != nil && o.RateLimitWait != nil {
+			o.RateLimitWait(ctx, RateLimitWait{Endpoint: endpoints[r.ep].path, Attempt: n, Wait: time.Since(waited), Err: err})
+		}
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 				err = &ctxError{ctx: cerr, last: err}
 			}
-			return &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": rate limiter", Err: err}
+			return 0, &ChannelError{Code: CodeSDKRunning, Msg: sdkCodeText[CodeSDKRunning] + ": rate limiter", Err: err}
 		}
 		if done != nil {
 			defer func() { done(ce != nil && ce.Code == CodeTooFrequent) }()
 		}
 	}
-	start := time.Now()
+	if o := c.obs; o != nil {
+		if o.AttemptStart != nil {
+			ctx = o.AttemptStart(ctx, AttemptStart{Endpoint: endpoints[r.ep].path, Attempt: n, Method: http.MethodPost, URL: c.urls[r.ep]})
+		}
+		if o.AttemptEnd != nil {
+			defer c.attemptEnd(ctx, r.ep, n, time.Now(), &status, &rid, &ce)
+		}
+	}
 	creds := c.creds.Load()
 	body, signed := c.encode(r, creds, c.now().Unix())
 
@@ -129,9 +171,7 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(pa
 	}
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.urls[r.ep], bytes.NewReader(body))
 	if err != nil {
-		ce = &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
-		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
-		return ce
+		return 0, &ChannelError{Code: CodeSDKInit, Msg: sdkCodeText[CodeSDKInit], Err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -140,9 +180,9 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(pa
 	if err != nil {
 		ce = c.transportError(ctx, actx, err, 0)
 		ce.sent = !(notSent(err) || c.traced && !gotConn.Load())
-		c.logAttempt(ctx, r.ep, n, start, ce, 0, 0)
-		return ce
+		return 0, ce
 	}
+	status = resp.StatusCode
 	// A body whose reading outlives the attempt is closed under it.
 	stop := context.AfterFunc(actx, func() { resp.Body.Close() })
 	defer stop()
@@ -151,14 +191,11 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(pa
 		// connection is no longer HTTP; nothing more will come that the SDK
 		// could read.
 		resp.Body.Close()
-		ce = &ChannelError{Code: CodeBadError, Msg: sdkCodeText[CodeBadError], HTTPStatus: resp.StatusCode,
+		return 0, &ChannelError{Code: CodeBadError, Msg: sdkCodeText[CodeBadError], HTTPStatus: resp.StatusCode,
 			Err: fmt.Errorf("unexpected HTTP %d %s", resp.StatusCode, sanitize(http.StatusText(resp.StatusCode)))}
-		c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, 0)
-		return ce
 	}
 	data, readErr := readBody(resp)
 	resp.Body.Close()
-	var rid int64
 	switch {
 	case readErr != nil && errors.Is(readErr, errBodyTooLarge):
 		ce = badBody(resp.StatusCode, readErr, nil)
@@ -178,8 +215,19 @@ func (c *Channel) attempt(ctx context.Context, r *request, n int, decode func(pa
 				") is the one of API key " + maskKey(creds.apiKey) + ": another app's key or a typo is the usual cause"
 		}
 	}
-	c.logAttempt(ctx, r.ep, n, start, ce, resp.StatusCode, rid)
-	return ce
+	return rid, ce
+}
+
+// attemptEnd reports an attempt's outcome to the observers.
+func (c *Channel) attemptEnd(ctx context.Context, ep endpointID, n int, start time.Time, status *int, rid *int64, ce **ChannelError) {
+	e := AttemptEnd{Endpoint: endpoints[ep].path, Attempt: n, StatusCode: *status, RequestID: *rid, Duration: time.Since(start)}
+	if err := *ce; err != nil {
+		e.Code, e.Err, e.MaybeProcessed = err.Code, err, err.MaybeProcessed()
+		if e.RequestID == 0 {
+			e.RequestID = err.RequestID
+		}
+	}
+	c.obs.AttemptEnd(ctx, e)
 }
 
 // redirectError describes a 3xx answer that was not followed.
@@ -448,22 +496,4 @@ func (e *ctxError) Unwrap() []error {
 		return []error{e.ctx}
 	}
 	return []error{e.ctx, e.last}
-}
-
-func (c *Channel) logAttempt(ctx context.Context, ep endpointID, n int, start time.Time, ce *ChannelError, status int, rid int64) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("endpoint", endpoints[ep].path),
-		slog.Int("attempt", n),
-		slog.Int("status", status),
-	}
-	if ce != nil {
-		attrs = append(attrs, slog.Int("code", ce.Code), slog.Int64("request_id", ce.RequestID), slog.String("error", ce.Error()))
-	} else {
-		attrs = append(attrs, slog.Int("code", 0), slog.Int64("request_id", rid))
-	}
-	attrs = append(attrs, slog.Duration("duration", time.Since(start)))
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "pushsdk request", attrs...)
 }

@@ -91,6 +91,19 @@ func failf(format string, args ...any) error { return fail(fmt.Errorf(format, ar
 // the second (see mainWithSignals).
 func runWith(stop, hard context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, stop: stop, hard: hard}
+	tel, err := newTelemetry(context.Background())
+	if err != nil {
+		fmt.Fprintf(stderr, "bpush: telemetry (OTEL_* variables): %s\n", clean(err.Error()))
+		return exitUsage
+	}
+	a.tel = tel
+	// Whatever ended the run — success, failure, SIGINT or SIGTERM — what
+	// the export still buffers is flushed before bpush exits.
+	defer func() {
+		if err := tel.shutdown(); err != nil {
+			fmt.Fprintf(stderr, "bpush: telemetry: %s\n", clean(err.Error()))
+		}
+	}()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)

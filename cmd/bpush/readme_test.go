@@ -9,11 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bdpush/pushsdk/pushredis/redistest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,8 +77,17 @@ func runTranscript(t *testing.T, lines []string) {
 		want []string
 	}
 	var steps []step
+	// A session that uses a Redis at 127.0.0.1:6379 gets a redis-server of
+	// its own instead.
+	redisAddr := ""
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "127.0.0.1:6379") }) {
+		redisAddr = redistest.Start(t).Addr()
+	}
 	for _, line := range lines {
 		line = strings.ReplaceAll(line, "127.0.0.1:8088", "127.0.0.1:"+strconv.Itoa(port))
+		if redisAddr != "" {
+			line = strings.ReplaceAll(line, "127.0.0.1:6379", redisAddr)
+		}
 		if cmd, ok := strings.CutPrefix(line, "$ "); ok {
 			steps = append(steps, step{cmd: cmd})
 			continue

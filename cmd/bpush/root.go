@@ -38,6 +38,7 @@ type app struct {
 	verbose    bool
 	noProgress bool
 
+	tel    *telemetry       // OpenTelemetry export, nil when off
 	emu    *pushtest.Server // with --emulator
 	serves bool             // a server, for which a signal is the normal end
 	target string           // the service and app the Channel talks to, for journals
@@ -130,6 +131,9 @@ func (a *app) config() (*pushsdk.Config, error) {
 // channel makes the Channel the command talks through.
 func (a *app) channel(extra ...pushsdk.Option) (*pushsdk.Channel, error) {
 	opts := append([]pushsdk.Option{pushsdk.WithUserAgent("bpush/" + pushsdk.Version)}, extra...)
+	if o := a.tel.option(); o != nil {
+		opts = append(opts, o)
+	}
 	if l := a.logger(); l != nil {
 		opts = append(opts, pushsdk.WithLogger(l))
 	}

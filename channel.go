@@ -194,6 +194,20 @@ func WithMaxIOSMessageBytes(n int) Option {
 	}
 }
 
+// WithObserver adds an Observer to the Channel. Several observers (a
+// logger, OpenTelemetry, your metrics) all see every event, in the order
+// they were given; the ctx a Start hook returns is passed to the next
+// one's.
+func WithObserver(o *Observer) Option {
+	return func(opts *options) error {
+		if o == nil {
+			return fmt.Errorf("WithObserver: nil observer")
+		}
+		opts.observers = append(opts.observers, o)
+		return nil
+	}
+}
+
 func init() {
 	// pushtest signs with the emulator's clock; users have no need of it.
 	hooks.WithClock = func(now func() time.Time) any {

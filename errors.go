@@ -2,6 +2,7 @@ package pushsdk
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -246,4 +247,44 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// Outcome names what an error of a call means for what it asked for: "ok"
+// (nil), "uncertain" (it failed but may have taken effect, see
+// [ChannelError.MaybeProcessed]) or "failed" (provably not processed).
+func Outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var ce *ChannelError
+	if errors.As(err, &ce) && ce != nil && !ce.MaybeProcessed() {
+		return "failed"
+	}
+	return "uncertain"
+}
+
+// ErrorType names an error's kind in a few words, for metrics and spans:
+// the service's error code ("30611"), or for the SDK's own codes
+// "sdk_init", "transport", "invalid_params", "bad_result" and
+// "bad_error"; "" for nil.
+func ErrorType(err error) string {
+	if err == nil {
+		return ""
+	}
+	switch code := ErrorCode(err); code {
+	case CodeSDKInit:
+		return "sdk_init"
+	case CodeSDKRunning:
+		return "transport"
+	case CodeSDKParams:
+		return "invalid_params"
+	case CodeBadResult:
+		return "bad_result"
+	case CodeBadError:
+		return "bad_error"
+	case 0:
+		return fmt.Sprintf("%T", err)
+	default:
+		return fmt.Sprint(code)
+	}
 }

@@ -94,11 +94,10 @@ const (
 // been processed (or that is not a *ChannelError at all) is uncertain;
 // every other error failed.
 func stateOf(err error) BatchState {
-	if err == nil {
+	switch Outcome(err) {
+	case "ok":
 		return BatchSucceeded
-	}
-	var ce *ChannelError
-	if errors.As(err, &ce) && !ce.MaybeProcessed() {
+	case "failed":
 		return BatchFailed
 	}
 	return BatchUncertain
@@ -353,7 +352,7 @@ func (c *Channel) fanoutStart(ctx context.Context, info FanoutStart) context.Con
 // batchEnd reports a batch's outcome to the observers.
 func (c *Channel) batchEnd(ctx context.Context, method string, i, n int, err error) {
 	if o := c.obs; o != nil && o.BatchEnd != nil {
-		o.BatchEnd(ctx, BatchEnd{Method: method, Batch: i, IDs: n, State: stateOf(err), Err: err})
+		o.BatchEnd(ctx, BatchEnd{Method: method, Batch: i, IDs: n, Outcome: Outcome(err), Err: err})
 	}
 }
 

@@ -2,7 +2,6 @@ package pushsdk
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -117,11 +116,11 @@ type FanoutStart struct {
 
 // BatchEnd describes a batch of a fan-out that has its outcome.
 type BatchEnd struct {
-	Method string
-	Batch  int // its index in the fan-out, from 0
-	IDs    int
-	State  BatchState // BatchSucceeded, BatchFailed or BatchUncertain
-	Err    error
+	Method  string
+	Batch   int // its index in the fan-out, from 0
+	IDs     int
+	Outcome string // "ok", "failed" or "uncertain", as [Outcome] names them
+	Err     error
 }
 
 // FanoutEnd describes a fan-out that returns: its ids by outcome.
@@ -131,59 +130,6 @@ type FanoutEnd struct {
 	Succeeded, Failed, Uncertain int
 	Duration                     time.Duration
 	Err                          error
-}
-
-// Outcome names what an error of a call means for what it asked for: "ok"
-// (nil), "uncertain" (it failed but may have taken effect, see
-// [ChannelError.MaybeProcessed]) or "failed" (provably not processed).
-func Outcome(err error) string {
-	switch stateOf(err) {
-	case BatchSucceeded:
-		return "ok"
-	case BatchFailed:
-		return "failed"
-	}
-	return "uncertain"
-}
-
-// ErrorType names an error's kind in a few words, for metrics and spans:
-// the service's error code ("30611"), or for the SDK's own codes
-// "sdk_init", "transport", "invalid_params", "bad_result" and
-// "bad_error"; "" for nil.
-func ErrorType(err error) string {
-	if err == nil {
-		return ""
-	}
-	switch code := ErrorCode(err); code {
-	case CodeSDKInit:
-		return "sdk_init"
-	case CodeSDKRunning:
-		return "transport"
-	case CodeSDKParams:
-		return "invalid_params"
-	case CodeBadResult:
-		return "bad_result"
-	case CodeBadError:
-		return "bad_error"
-	case 0:
-		return fmt.Sprintf("%T", err)
-	default:
-		return fmt.Sprint(code)
-	}
-}
-
-// WithObserver adds an Observer to the Channel. Several observers (a
-// logger, OpenTelemetry, your metrics) all see every event, in the order
-// they were given; the ctx a Start hook returns is passed to the next
-// one's.
-func WithObserver(o *Observer) Option {
-	return func(opts *options) error {
-		if o == nil {
-			return fmt.Errorf("WithObserver: nil observer")
-		}
-		opts.observers = append(opts.observers, o)
-		return nil
-	}
 }
 
 // joinObservers makes one Observer of several: nil for none, the one

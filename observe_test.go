@@ -67,7 +67,7 @@ func (r *recorder) observer(name string) *pushsdk.Observer {
 			return with(ctx, "fanout")
 		},
 		BatchEnd: func(ctx context.Context, b pushsdk.BatchEnd) {
-			r.add(ctx, fmt.Sprintf("%s:batch-end %d %v ids=%d", name, b.Batch, b.State, b.IDs), b)
+			r.add(ctx, fmt.Sprintf("%s:batch-end %d %s ids=%d", name, b.Batch, b.Outcome, b.IDs), b)
 		},
 		FanoutEnd: func(ctx context.Context, f pushsdk.FanoutEnd) {
 			r.add(ctx, fmt.Sprintf("%s:fanout-end ok=%d failed=%d uncertain=%d", name, f.Succeeded, f.Failed, f.Uncertain), f)

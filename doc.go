@@ -125,6 +125,25 @@
 // key masked; [Channel.ExplainSignature] produces one for any call, and
 // [Sign] computes the signature of any request.
 //
+// # Observability
+//
+// An [Observer], installed with [WithObserver], is called when a call
+// starts and ends, each HTTP attempt starts and ends, the rate limiter
+// made an attempt wait, a retry is scheduled, and a fan-out starts, ends
+// each batch and ends; its Start hooks return the ctx the rest runs with.
+// [WithLogger] is an observer; module github.com/bdpush/pushsdk/pushotel
+// is the OpenTelemetry one (spans and metrics). A Channel without
+// observers pays nothing for them, and no observer is given the secret
+// key, a signature or the message text. [Outcome] and [ErrorType] classify
+// errors for metrics.
+//
+// # Many processes
+//
+// The service limits each app, not each process: processes of one app
+// share a [RateLimiter] through [WithRateLimiter] — module
+// github.com/bdpush/pushsdk/pushredis has one on Redis, and campaigns that
+// workers on many machines run together.
+//
 // # How it is built
 //
 // Every method is a thin front over one pipeline: it checks its arguments

@@ -34,7 +34,7 @@ var (
 )
 
 // snippetSources are the files README snippets are taken from.
-var snippetSources = []string{"*_test.go", "pushtest/*_test.go", "examples/*/*.go", "pushredis/*_test.go"}
+var snippetSources = []string{"*_test.go", "pushtest/*_test.go", "examples/*/*.go", "pushredis/*_test.go", "pushotel/*_test.go"}
 
 type region struct {
 	where string // file:line of the start marker
@@ -183,6 +183,7 @@ import (
 	"time"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushotel"
 	"github.com/bdpush/pushsdk/pushredis"
 	"github.com/bdpush/pushsdk/pushtest"
 	"github.com/redis/go-redis/v9"
@@ -213,7 +214,8 @@ func checkCompiles(t *testing.T, lines []string, blocks []readmeBlock) {
 func snippetImporter(t *testing.T) types.Importer {
 	t.Helper()
 	imports := []string{"context", "errors", "fmt", "log", "log/slog", "net/url", "os", "testing", "time",
-		"github.com/bdpush/pushsdk", "github.com/bdpush/pushsdk/pushtest", "github.com/bdpush/pushsdk/pushredis", "github.com/redis/go-redis/v9"}
+		"github.com/bdpush/pushsdk", "github.com/bdpush/pushsdk/pushtest", "github.com/bdpush/pushsdk/pushredis", "github.com/redis/go-redis/v9",
+		"github.com/bdpush/pushsdk/pushotel"}
 	cmd := exec.Command("go", append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, imports...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

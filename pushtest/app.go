@@ -109,7 +109,9 @@ func (a *App) Bind(channelIDs ...string) error {
 		}
 	}
 	defer a.lock()()
-	a.s.bind(a.e.clock.now(), channelIDs...)
+	if refused := a.s.bind(a.e.clock.now(), a.e.cfg.limits.Devices, channelIDs...); refused > 0 {
+		return fmt.Errorf("pushtest: %d ids not bound: the app holds %d devices, its limit (WithLimits)", refused, a.e.cfg.limits.Devices)
+	}
 	return nil
 }
 
@@ -118,7 +120,7 @@ func (a *App) Bind(channelIDs ...string) error {
 // [WithRequireBinding].
 func (a *App) Unbind(channelIDs ...string) {
 	defer a.lock()()
-	a.s.unbind(a.e.clock.now(), channelIDs...)
+	a.s.unbind(a.e.clock.now(), a.e.cfg.limits.Devices, channelIDs...)
 }
 
 // Devices returns the bound devices, in id order.
@@ -132,7 +134,7 @@ func (a *App) Devices() []string {
 // when they were delivered.
 func (a *App) Received(channelID string) []Delivery {
 	defer a.lock()()
-	got := a.s.received(channelID)
+	got := a.s.received(channelID, a.e.cfg.limits.Deliveries)
 	if len(got) == 0 {
 		return nil
 	}
@@ -153,7 +155,7 @@ func (a *App) Received(channelID string) []Delivery {
 // DeliveryCount returns how many messages a device has received.
 func (a *App) DeliveryCount(channelID string) int {
 	defer a.lock()()
-	return len(a.s.received(channelID))
+	return len(a.s.received(channelID, a.e.cfg.limits.Deliveries))
 }
 
 // Messages returns every accepted message that was not cancelled, oldest
@@ -193,7 +195,7 @@ func (a *App) Message(msgID string) (Message, bool) {
 func (a *App) message(m *message, now time.Time) Message {
 	out := Message{ID: m.id, Msg: m.text, MsgType: pushsdk.MsgType(m.msgType), RangeType: pushsdk.RangeType(m.rangeType), Tag: m.tag,
 		SmartTag: pushsdk.SmartTagType(m.smartType), Selector: m.selector,
-		Targets: slices.Clone(m.targets), Status: pushsdk.MsgStatus(m.status(now, a.e.cfg.pendingFor)), SendTime: m.dispatchAt,
+		Targets: m.targetList(), Status: pushsdk.MsgStatus(m.status(now, a.e.cfg.pendingFor)), SendTime: m.dispatchAt,
 		Success: m.success, Failed: m.failed, Audience: m.audience}
 	if m.topic != nil {
 		out.TopicID = m.topic.id

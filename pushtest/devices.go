@@ -41,6 +41,7 @@ type tag struct {
 	name    string
 	created time.Time
 	members map[string][]span // when each device was in the tag
+	order   []string          // every id that was ever a member, in the order it first joined
 	size    int               // members now
 }
 
@@ -52,6 +53,9 @@ func (t *tag) has(id string) bool {
 func (t *tag) add(id string, now time.Time) bool {
 	if t.has(id) {
 		return false
+	}
+	if _, seen := t.members[id]; !seen {
+		t.order = append(t.order, id)
 	}
 	t.members[id] = append(t.members[id], span{from: now})
 	t.size++
@@ -99,14 +103,18 @@ func (a *appState) day(t time.Time) *dayCounts {
 	return d
 }
 
-// bind marks ids as bound devices.
-func (a *appState) bind(now time.Time, ids ...string) {
+// bind marks ids as bound devices, but no new id beyond limit devices (0:
+// no limit): it returns how many ids were refused for it.
+func (a *appState) bind(now time.Time, limit int, ids ...string) (refused int) {
 	for _, id := range ids {
 		d := a.devices[id]
 		switch {
 		case d == nil:
-			d = &device{}
-			a.devices[id] = d
+			if !a.addDevice(id, limit) {
+				refused++
+				continue
+			}
+			d = a.devices[id]
 			a.day(now).fresh++
 		case d.isBound():
 			continue
@@ -115,15 +123,27 @@ func (a *appState) bind(now time.Time, ids ...string) {
 		a.bound++
 		a.day(now).binds++
 	}
+	return refused
+}
+
+// addDevice adds a device the emulator has not seen, unless the app holds
+// limit devices already (0: no limit).
+func (a *appState) addDevice(id string, limit int) bool {
+	if limit > 0 && len(a.devices) >= limit {
+		return false
+	}
+	a.devices[id] = &device{}
+	a.deviceOrder = append(a.deviceOrder, id)
+	return true
 }
 
 // unbind marks ids as unbound; they leave every tag and stay unbound until
 // bound again.
-func (a *appState) unbind(now time.Time, ids ...string) {
+func (a *appState) unbind(now time.Time, limit int, ids ...string) {
 	for _, id := range ids {
 		d := a.devices[id]
 		if d == nil {
-			a.devices[id] = &device{}
+			a.addDevice(id, limit) // known as unbound, so that it is not bound on the spot later
 			continue
 		}
 		if !d.isBound() {
@@ -152,8 +172,8 @@ func (a *appState) boundIDs() []string {
 
 // received lists what a device received, oldest first: its unicast and
 // batch deliveries, and each finished broadcast or tag push whose audience
-// it was in when the push was delivered.
-func (a *appState) received(id string) []delivery {
+// it was in when the push was delivered; the newest limit of them.
+func (a *appState) received(id string, limit int) []delivery {
 	d := a.devices[id]
 	if d == nil {
 		return nil
@@ -172,6 +192,9 @@ func (a *appState) received(id string) []delivery {
 		}
 	}
 	slices.SortStableFunc(out, func(x, y delivery) int { return x.at.Compare(y.at) })
+	if len(out) > limit {
+		out = out[len(out)-limit:]
+	}
 	return out
 }
 
@@ -185,6 +208,5 @@ func (e *Emulator) known(a *appState, id string, now time.Time) bool {
 	if e.cfg.requireBinding {
 		return false
 	}
-	a.bind(now, id)
-	return true
+	return a.bind(now, e.cfg.limits.Devices, id) == 0
 }

@@ -45,6 +45,10 @@ type Emulator struct {
 	records   []Request // the request log: records[recHead:]
 	recHead   int
 	recBytes  int64
+
+	live    hub // the inspector's live clients
+	muxOnce sync.Once
+	mux     *http.ServeMux // the inspector's routes
 }
 
 // New returns an Emulator with one app, its default app: generated keys
@@ -52,7 +56,7 @@ type Emulator struct {
 // [WithPlatform] says otherwise.
 func New(opts ...Option) *Emulator {
 	cfg := config{platform: pushsdk.DeviceAndroid, pendingFor: time.Second, sendingFor: time.Second, maxIOS: maxMsgBytes,
-		recordLimit: 10000, recordBytes: 32 << 20, maxBody: 2 << 20}
+		recordLimit: 10000, recordBytes: 32 << 20, maxBody: 2 << 20, limits: DefaultLimits, inspector: true, maxSSE: 100}
 	for _, o := range opts {
 		if o == nil {
 			panic("pushtest: nil Option")
@@ -120,8 +124,14 @@ func (e *Emulator) Advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-// ServeHTTP answers one API request as the service would.
+// ServeHTTP answers one API request as the service would; with the
+// inspector on (the default, see [WithInspector]), /api/v1/ and /ui/ are
+// its JSON API and web pages.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e.cfg.inspector && (strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/")) {
+		e.inspectorMux().ServeHTTP(w, r)
+		return
+	}
 	start := time.Now()
 	rec := Request{Time: e.clock.now(), Method: r.Method, Path: short256(r.URL.Path), UserAgent: short256(r.Header.Get("User-Agent")), RemoteAddr: r.RemoteAddr}
 	ans := e.serve(r, &rec)
@@ -129,6 +139,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Record before answering, so that a client that has its answer always
 	// finds its request recorded.
 	e.record(rec)
+	e.publish(liveEvent{Kind: "request", Endpoint: rec.Path, Status: rec.Status, Code: rec.Code, Time: rec.Time})
 	if l := e.cfg.logger; l != nil {
 		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", rec.Path)}
 		if rec.Params != nil {

@@ -2,7 +2,9 @@ package pushtest
 
 import (
 	"container/heap"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -55,17 +57,19 @@ type appState struct {
 	created     time.Time
 	limiter     *rate.Limiter
 
-	devices    map[string]*device
-	bound      int                  // devices bound now
-	days       map[int64]*dayCounts // by the start of a Beijing day, in unix seconds
-	fanouts    []*message           // broadcasts and tag pushes that finished: one aggregate each
-	tags       map[string]*tag
-	tagOrder   []*tag
-	messages   map[string]*message
-	timers     map[string]*timer
-	timerOrder []*timer
-	topics     map[string]*topic
-	topicOrder []*topic
+	devices     map[string]*device
+	deviceOrder []string             // every id in devices, in the order first seen
+	bound       int                  // devices bound now
+	days        map[int64]*dayCounts // by the start of a Beijing day, in unix seconds
+	fanouts     []*message           // broadcasts and tag pushes that finished: one aggregate each
+	tags        map[string]*tag
+	tagOrder    []*tag
+	messages    map[string]*message
+	msgOrder    []*message // the messages kept, oldest first (Limits.Messages)
+	timers      map[string]*timer
+	timerOrder  []*timer // pending timers and the last ones that fired or were cancelled (Limits.Timers)
+	topics      map[string]*topic
+	topicOrder  []*topic
 }
 
 func newAppState(key, secret string, platform pushsdk.DeviceType, now time.Time) *appState {
@@ -77,10 +81,11 @@ func newAppState(key, secret string, platform pushsdk.DeviceType, now time.Time)
 }
 
 type timer struct {
-	id       string
-	msg      *message
-	sendTime time.Time
-	executed bool
+	id        string
+	msg       *message
+	sendTime  time.Time
+	executed  bool
+	cancelled time.Time // when it was cancelled; zero if it was not
 }
 
 type topic struct {
@@ -106,14 +111,16 @@ type message struct {
 	selector   string // and the selector
 	topic      *topic
 	timer      *timer
-	targets    []string // unicast and batch pushes: the ids addressed
-	audience   int64    // the devices addressed, counted at dispatch
+	targets    string // unicast and batch pushes: the ids addressed, one a line (compact)
+	ntargets   int
+	audience   int64 // the devices addressed, counted at dispatch
 	accepted   time.Time
 	dispatchAt time.Time // its send_time
 	doneAt     time.Time
 	dispatched bool
 	final      bool
 	cancelled  bool
+	evicted    bool // forgotten past Limits.Messages
 	success    int64
 	failed     int64
 }
@@ -199,15 +206,25 @@ func (e *Emulator) dispatch(m *message, at time.Time) {
 	case m.fanout():
 		m.audience = int64(a.bound)
 	default:
-		m.audience = int64(len(m.targets))
+		m.audience = int64(m.ntargets)
 	}
 	m.dispatched = true
 	if m.timer != nil {
 		m.timer.executed = true
+		e.evictTimers(a)
 	}
 	a.day(at).push[m.rangeType] += m.audience
 	m.doneAt = at.Add(e.cfg.pendingFor + e.cfg.sendingFor)
 	e.schedule(m.doneAt, m, evFinish)
+}
+
+// targetList returns the ids a unicast or batch push addressed; nil for
+// others.
+func (m *message) targetList() []string {
+	if m.targets == "" {
+		return nil
+	}
+	return strings.Split(m.targets, "\n")
 }
 
 // fanout reports whether m is a broadcast or a tag push (not a smart tag).
@@ -229,17 +246,24 @@ func (e *Emulator) finish(m *message, at time.Time) {
 		m.success = int64(a.bound)
 		a.fanouts = append(a.fanouts, m)
 	default:
-		for _, id := range m.targets {
+		limit := e.cfg.limits.Deliveries
+		for id := range strings.SplitSeq(m.targets, "\n") {
 			d := a.devices[id]
 			if d == nil || !d.isBound() {
 				m.failed++
 				continue
+			}
+			if len(d.direct) >= limit {
+				n := copy(d.direct, d.direct[len(d.direct)-limit+1:])
+				clear(d.direct[n:])
+				d.direct = d.direct[:n]
 			}
 			d.direct = append(d.direct, delivery{msg: m, at: at})
 			m.success++
 		}
 	}
 	m.final = true
+	e.publish(liveEvent{Kind: "delivery", App: a.key, MsgID: m.id, Devices: m.success, Time: at})
 	a.day(at).ack[m.rangeType] += m.success
 	if t := m.topic; t != nil {
 		if !t.ackKnown {
@@ -269,11 +293,14 @@ func (e *Emulator) accept(a *appState, m *message, now, sendTime time.Time) {
 	m.app = a
 	m.accepted = now
 	a.messages[m.id] = m
+	a.msgOrder = append(a.msgOrder, m)
+	defer e.evictMessages(a)
 	if !sendTime.IsZero() {
 		m.dispatchAt = sendTime
 		m.timer = &timer{id: e.newTimerID(), msg: m, sendTime: sendTime}
 		a.timers[m.timer.id] = m.timer
 		a.timerOrder = append(a.timerOrder, m.timer)
+		e.evictTimers(a)
 		e.schedule(sendTime, m, evDispatch)
 		return
 	}
@@ -282,10 +309,70 @@ func (e *Emulator) accept(a *appState, m *message, now, sendTime time.Time) {
 	e.catchUp(now)
 }
 
+// evictMessages forgets the oldest messages beyond Limits.Messages that
+// have been delivered (or cancelled): they leave the status queries, the
+// broadcasts a device works out its inbox from, and their topic's
+// records; a device keeps its own deliveries (Limits.Deliveries).
+func (e *Emulator) evictMessages(a *appState) {
+	limit := e.cfg.limits.Messages
+	if len(a.msgOrder) <= limit {
+		return
+	}
+	excess := len(a.msgOrder) - limit
+	kept := a.msgOrder[:0]
+	evictedFanout := false
+	topics := map[*topic]bool{}
+	for _, m := range a.msgOrder {
+		if excess > 0 && (m.final || m.cancelled) {
+			excess--
+			m.evicted = true
+			m.targets = ""
+			delete(a.messages, m.id)
+			evictedFanout = evictedFanout || m.fanout()
+			if m.topic != nil {
+				topics[m.topic] = true
+			}
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(a.msgOrder[len(kept):])
+	a.msgOrder = kept
+	if evictedFanout {
+		a.fanouts = slices.DeleteFunc(a.fanouts, func(m *message) bool { return m.evicted })
+	}
+	for t := range topics {
+		t.msgs = slices.DeleteFunc(t.msgs, func(m *message) bool { return m.evicted })
+	}
+}
+
+// evictTimers keeps the pending timers and the newest Limits.Timers of
+// those that fired or were cancelled.
+func (e *Emulator) evictTimers(a *appState) {
+	done := 0
+	for _, t := range a.timerOrder {
+		if t.executed || !t.cancelled.IsZero() {
+			done++
+		}
+	}
+	excess := done - e.cfg.limits.Timers
+	if excess <= 0 {
+		return
+	}
+	a.timerOrder = slices.DeleteFunc(a.timerOrder, func(t *timer) bool {
+		if excess > 0 && (t.executed || !t.cancelled.IsZero()) {
+			excess--
+			delete(a.timers, t.id)
+			return true
+		}
+		return false
+	})
+}
+
 func (a *appState) pendingTimers() []*timer {
 	var out []*timer
 	for _, t := range a.timerOrder {
-		if !t.executed && !t.msg.cancelled {
+		if !t.executed && t.cancelled.IsZero() {
 			out = append(out, t)
 		}
 	}

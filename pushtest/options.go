@@ -29,6 +29,72 @@ type config struct {
 	recordLimit       int   // entries
 	recordBytes       int64 // bytes
 	maxBody           int64
+	limits            Limits
+	inspector         bool   // serve /api/v1/ and /ui/
+	apiToken          string // needed for actions beyond loopback
+	maxSSE            int    // live clients of the inspector at once
+}
+
+// Limits caps what the emulator keeps for each app, so that a client with
+// the keys cannot grow it without end. A zero field takes its default.
+// Past a limit, the emulator either answers as the service would, or
+// forgets the oldest, as each field says.
+type Limits struct {
+	// Devices is how many channel ids an app binds (default 1 000 000).
+	// Past it a new id is not bound: a single-device push to one gets
+	// 30609 (Bind Number Too Many), a batch push counts it failed,
+	// App.Bind returns an error.
+	Devices int
+	// Messages is how many accepted messages an app keeps, with their
+	// targets (default 1 000; a full batch push holds about 200 KB). The
+	// oldest that have been delivered are forgotten: their status is no
+	// longer known (QueryMsgStatus leaves them out); pending ones and
+	// timers are kept.
+	Messages int
+	// Deliveries is how many messages a device keeps in its inbox, the
+	// newest (default 100).
+	Deliveries int
+	// Tags is how many tags an app has (default 10 000); past it creating
+	// one gets 30602.
+	Tags int
+	// Topics is how many topics an app keeps (default 1 000); the oldest
+	// is forgotten for a new one.
+	Topics int
+	// Timers is how many timers that fired or were cancelled an app keeps
+	// for the inspector, the newest (default 1 000); pending ones are at
+	// most 10, as the service allows (41003).
+	Timers int
+}
+
+// DefaultLimits are the limits an emulator has unless WithLimits changes
+// them.
+var DefaultLimits = Limits{Devices: 1_000_000, Messages: 1_000, Deliveries: 100, Tags: 10_000, Topics: 1_000, Timers: 1_000}
+
+// withDefaults fills the zero fields in.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	for _, f := range []struct{ v, def *int }{{&l.Devices, &d.Devices}, {&l.Messages, &d.Messages}, {&l.Deliveries, &d.Deliveries},
+		{&l.Tags, &d.Tags}, {&l.Topics, &d.Topics}, {&l.Timers, &d.Timers}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return l
+}
+
+// WithLimits sets the caps on what the emulator keeps per app (see
+// [Limits]); zero fields keep their defaults.
+func WithLimits(l Limits) Option {
+	return func(c *config) error {
+		for name, v := range map[string]int{"Devices": l.Devices, "Messages": l.Messages, "Deliveries": l.Deliveries,
+			"Tags": l.Tags, "Topics": l.Topics, "Timers": l.Timers} {
+			if v < 0 {
+				return fmt.Errorf("WithLimits: %s %d is negative", name, v)
+			}
+		}
+		c.limits = l.withDefaults()
+		return nil
+	}
 }
 
 // WithKeys sets the default app's key pair instead of generated keys.

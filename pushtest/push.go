@@ -2,6 +2,8 @@ package pushtest
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/bdpush/pushsdk"
@@ -17,9 +19,13 @@ func validateSingle(in *input) {
 func handleSingle(in *input) (any, *apiError) {
 	id := in.ids[0]
 	if !in.e.known(in.app, id, in.now) {
+		if in.app.devices[id] == nil && !in.e.cfg.requireBinding {
+			return nil, errf(pushsdk.CodeBindTooMany, "the app has %d devices, the emulator's limit (--max-devices); channel_id %s is not bound",
+				len(in.app.devices), id)
+		}
 		return nil, errf(pushsdk.CodeBindNotFound, "channel_id %s is not bound", id)
 	}
-	m := &message{text: in.msg, msgType: in.msgType, rangeType: int(pushsdk.RangeUnicast), targets: []string{id}}
+	m := &message{text: in.msg, msgType: in.msgType, rangeType: int(pushsdk.RangeUnicast), targets: id, ntargets: 1}
 	in.e.accept(in.app, m, in.now, time.Time{})
 	return pushParams{MsgID: m.id, SendTime: m.dispatchAt.Unix()}, nil
 }
@@ -95,25 +101,36 @@ func validateBatch(in *input) {
 
 func handleBatch(in *input) (any, *apiError) {
 	seen := make(map[string]struct{}, len(in.ids))
-	targets := make([]string, 0, len(in.ids))
+	var targets strings.Builder
+	n := 0
 	for _, id := range in.ids {
 		if _, dup := seen[id]; dup {
 			continue
 		}
 		seen[id] = struct{}{}
-		in.e.known(in.app, id, in.now) // binds new ids unless binding is required
-		targets = append(targets, id)
+		in.e.known(in.app, id, in.now) // binds new ids unless binding is required (or the app is full)
+		if n > 0 {
+			targets.WriteByte('\n')
+		}
+		targets.WriteString(id)
+		n++
 	}
-	m := &message{text: in.msg, msgType: in.msgType, rangeType: int(pushsdk.RangeBatch), targets: targets}
+	m := &message{text: in.msg, msgType: in.msgType, rangeType: int(pushsdk.RangeBatch), targets: targets.String(), ntargets: n}
 	if in.topicID != "" {
 		t := in.app.topics[in.topicID]
 		if t == nil {
+			if len(in.app.topicOrder) >= in.e.cfg.limits.Topics {
+				// The oldest topic is forgotten (Limits.Topics).
+				old := in.app.topicOrder[0]
+				delete(in.app.topics, old.id)
+				in.app.topicOrder = slices.Delete(in.app.topicOrder, 0, 1)
+			}
 			t = &topic{id: in.topicID, ctime: in.now, ackCnt: -1}
 			in.app.topics[t.id] = t
 			in.app.topicOrder = append(in.app.topicOrder, t)
 		}
 		t.mtime = in.now
-		t.pushCnt += int64(len(targets))
+		t.pushCnt += int64(n)
 		t.msgs = append(t.msgs, m)
 		m.topic = t
 	}

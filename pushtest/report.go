@@ -53,7 +53,7 @@ func records(in *input, msgs []*message) []record {
 	out := []record{}
 	n := 0
 	for _, m := range msgs {
-		if !m.dispatched || m.cancelled || m.dispatchAt.Before(in.rangeStart) || m.dispatchAt.After(in.rangeEnd) {
+		if !m.dispatched || m.cancelled || m.evicted || m.dispatchAt.Before(in.rangeStart) || m.dispatchAt.After(in.rangeEnd) {
 			continue
 		}
 		if n >= in.start && len(out) < in.limit {

@@ -39,6 +39,8 @@ func handleCreateTag(in *input) (any, *apiError) {
 		return nil, errf(pushsdk.CodeDefaultTagReserved, "")
 	case a.tags[in.tag] != nil:
 		return nil, errf(pushsdk.CodeDuplicateOperation, "tag %s exists", in.tag)
+	case len(a.tags) >= in.e.cfg.limits.Tags:
+		return nil, errf(pushsdk.CodeInvalidParams, "the app has %d tags, the emulator's limit (--max-tags)", len(a.tags))
 	}
 	in.e.nextTID++
 	t := &tag{tid: in.e.nextTID, name: in.tag, created: in.now, members: map[string][]span{}}

@@ -46,9 +46,12 @@ func handleCancel(in *input) (any, *apiError) {
 	case t.sendTime.Sub(in.now) <= time.Minute:
 		return nil, errf(pushsdk.CodeTimerCannotCancel, "timer_id %s runs within 60 s", id)
 	}
+	// A cancelled timer leaves the service's lists (cancelling it again gets
+	// 41001); the inspector keeps it in the timers' history.
 	t.msg.cancelled = true
+	t.cancelled = in.now
 	delete(in.app.timers, id)
 	delete(in.app.messages, t.msg.id)
-	in.app.timerOrder = slices.DeleteFunc(in.app.timerOrder, func(x *timer) bool { return x == t })
+	in.e.evictTimers(in.app)
 	return nil, nil
 }

@@ -30,6 +30,10 @@ type emulatorFlags struct {
 	maxBody        int64
 	logEntries     int
 	logBytes       int64
+	ui             bool
+	apiToken       string
+	maxLive        int
+	limits         pushtest.Limits
 }
 
 func (a *app) emulatorCommand() *cobra.Command {
@@ -53,7 +57,19 @@ parameters (the signature and secrets masked). It is built to be left
 running as a shared test double: a request that fails authentication is
 logged without its parameters, the request log has a byte budget, a
 broadcast costs one record whatever the number of devices, and slow or idle
-clients are cut off by the timeouts below.`,
+clients are cut off by the timeouts below. What it keeps per app is capped
+(--max-devices, --max-messages, --max-deliveries, --max-tags, --max-topics,
+--max-timers): past a cap it answers as the service does, or forgets the
+oldest.
+
+On the same address it serves a web inspector, /ui/ — the live request log
+with the 30603 diagnoses, devices and their inboxes drawn as a phone shows
+them, messages, tags, timers, topics, statistics — and its JSON API,
+/api/v1/, for tests in any language: what a device received
+(GET /api/v1/devices/ID/messages), the request log (GET /api/v1/requests),
+and actions (POST /api/v1/devices/bind, /api/v1/clock/advance,
+/api/v1/reset). --ui=false turns both off. Actions refuse cross-site browser
+requests, and from beyond loopback need --api-token.`,
 		Example: `  bpush emulator
   eval "$(bpush emulator --addr 127.0.0.1:8088 | grep ^export)"   # in one shell, then:
   bpush push all --msg hi
@@ -74,6 +90,16 @@ clients are cut off by the timeouts below.`,
 	fl.Int64Var(&f.maxBody, "max-body", 2<<20, "largest request body, in bytes (larger: 30602)")
 	fl.IntVar(&f.logEntries, "log-requests", 10000, "requests kept in the emulator's request log")
 	fl.Int64Var(&f.logBytes, "log-bytes", 32<<20, "bytes the request log may hold")
+	fl.BoolVar(&f.ui, "ui", true, "serve the web inspector (/ui/) and its JSON API (/api/v1/); --ui=false: neither (404)")
+	fl.StringVar(&f.apiToken, "api-token", "", "token the API's actions need from beyond loopback (Authorization: Bearer TOKEN)")
+	fl.IntVar(&f.maxLive, "max-live", 100, "live clients of the inspector at once (Server-Sent Events)")
+	d := pushtest.DefaultLimits
+	fl.IntVar(&f.limits.Devices, "max-devices", d.Devices, "devices per app; past it new ids are not bound (30609)")
+	fl.IntVar(&f.limits.Messages, "max-messages", d.Messages, "messages kept per app; the oldest delivered ones are forgotten")
+	fl.IntVar(&f.limits.Deliveries, "max-deliveries", d.Deliveries, "messages kept in each device's inbox, the newest")
+	fl.IntVar(&f.limits.Tags, "max-tags", d.Tags, "tags per app; past it creating one gets 30602")
+	fl.IntVar(&f.limits.Topics, "max-topics", d.Topics, "topics per app; the oldest is forgotten for a new one")
+	fl.IntVar(&f.limits.Timers, "max-timers", d.Timers, "timers that fired or were cancelled kept per app, the newest")
 	return cmd
 }
 
@@ -83,14 +109,26 @@ func (a *app) serveEmulator(ctx context.Context, f *emulatorFlags) error {
 	if a.verbose {
 		level = slog.LevelDebug
 	}
-	if f.maxConns < 1 || f.maxBody < 1 || f.logEntries < 0 || f.logBytes < 0 {
-		return errors.New("--max-conns and --max-body must be positive, --log-requests and --log-bytes not negative")
+	if f.maxConns < 1 || f.maxBody < 1 || f.logEntries < 0 || f.logBytes < 0 || f.maxLive < 1 {
+		return errors.New("--max-conns, --max-body and --max-live must be positive, --log-requests and --log-bytes not negative")
+	}
+	for name, v := range map[string]int{"--max-devices": f.limits.Devices, "--max-messages": f.limits.Messages, "--max-deliveries": f.limits.Deliveries,
+		"--max-tags": f.limits.Tags, "--max-topics": f.limits.Topics, "--max-timers": f.limits.Timers} {
+		if v < 1 {
+			return fmt.Errorf("%s %d: want at least 1", name, v)
+		}
 	}
 	opts := []pushtest.Option{
 		pushtest.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))),
 		pushtest.WithDeliveryDelay(f.delay, f.delay),
 		pushtest.WithMaxBody(f.maxBody),
 		pushtest.WithRequestLog(f.logEntries, f.logBytes),
+		pushtest.WithLimits(f.limits),
+		pushtest.WithInspector(f.ui),
+		pushtest.WithLiveClients(f.maxLive),
+	}
+	if f.apiToken != "" {
+		opts = append(opts, pushtest.WithAPIToken(f.apiToken))
 	}
 	key, secret, source := a.apiKey, a.secretKey, "--apikey and --secretkey"
 	if key == "" && secret == "" {
@@ -135,6 +173,12 @@ func (a *app) serveEmulator(ctx context.Context, f *emulatorFlags) error {
 		fmt.Fprintf(a.stdout, "keys from %s\nexport BAIDU_PUSH_HOST=%s\n", source, url)
 	} else {
 		fmt.Fprintf(a.stdout, "export BAIDU_PUSH_HOST=%s BAIDU_PUSH_API_KEY=%s BAIDU_PUSH_SECRET_KEY=%s\n", url, app.APIKey, app.SecretKey)
+	}
+	if f.ui {
+		fmt.Fprintf(a.stdout, "inspector: %s/ui/ (JSON API under %s/api/v1/)\n", url, url)
+		if ip := l.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() && f.apiToken == "" {
+			fmt.Fprintln(a.stdout, "note: listening beyond loopback: the API's actions (bind, advance, reset) need --api-token from other hosts")
+		}
 	}
 	srv := &http.Server{Handler: emu}
 	pushtest.ServerTimeouts(srv)

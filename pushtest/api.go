@@ -124,6 +124,8 @@ func (e *Emulator) inspectorMux() *http.ServeMux {
 			return map[string]bool{"reset": true}, nil
 		})
 		m.HandleFunc("GET /api/v1/events", e.serveEvents)
+		// Browsers ask for an icon; it is not an API request to log.
+		m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 		m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 			writeAPI(w, nil, &apiErr{http.StatusNotFound, "no such API: " + r.Method + " " + short(r.URL.Path)})
 		})
@@ -414,16 +416,13 @@ func (e *Emulator) apiAdvance(_ http.ResponseWriter, r *http.Request) (any, erro
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	now := e.clock.now()
-	for key, apps := range e.apps {
-		for i, a := range apps {
-			fresh := newAppState(a.key, a.secret, a.platform, now)
-			fresh.limiter = a.limiter
-			if a == e.def {
-				e.def = fresh
-			}
-			apps[i] = fresh
+	for _, apps := range e.apps {
+		for _, a := range apps {
+			// In place: App handles that tests hold stay valid.
+			limiter := a.limiter
+			*a = *newAppState(a.key, a.secret, a.platform, now)
+			a.limiter = limiter
 		}
-		e.apps[key] = apps
 	}
 	e.events = nil
 	e.faults = map[string][]*faultEntry{}

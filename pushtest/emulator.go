@@ -128,7 +128,7 @@ func (e *Emulator) Advance(d time.Duration) {
 // inspector on (the default, see [WithInspector]), /api/v1/ and /ui/ are
 // its JSON API and web pages.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if e.cfg.inspector && (strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/")) {
+	if e.cfg.inspector && (strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/") || r.URL.Path == "/favicon.ico") {
 		e.inspectorMux().ServeHTTP(w, r)
 		return
 	}

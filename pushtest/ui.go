@@ -35,7 +35,8 @@ var uiPages = func() map[string]*template.Template {
 			}
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
-		"params":  shownParamsLine,
+		"fmtClock": func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
+		"params":   shownParamsLine,
 		"shorten": func(s string) string { return shortText(s, 80) },
 		"pretty":  prettyText,
 		"counts": func(m map[string]int64) string {

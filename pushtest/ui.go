@@ -37,8 +37,8 @@ var uiPages = func() map[string]*template.Template {
 		},
 		"fmtClock": func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
 		"params":   shownParamsLine,
-		"shorten": func(s string) string { return shortText(s, 80) },
-		"pretty":  prettyText,
+		"shorten":  func(s string) string { return shortText(s, 80) },
+		"pretty":   prettyText,
 		"counts": func(m map[string]int64) string {
 			var parts []string
 			for _, k := range slices.Sorted(maps.Keys(m)) {

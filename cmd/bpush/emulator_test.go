@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +180,48 @@ func TestEmulatorServesWhileManyConnectionsAreOpen(t *testing.T) {
 	}
 	r := bpush(t, "", export, "tags", "count", "default")
 	assert.Equal(t, 0, r.code, r.stderr)
+}
+
+// TestEmulatorAPIScript runs examples/emulator-api/check.sh as a team in
+// another language would in its CI: bpush emulator, a push, curl on the
+// JSON API.
+func TestEmulatorAPIScript(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("the script needs curl: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	script, err := filepath.Abs(filepath.Join("..", "..", "examples", "emulator-api", "check.sh"))
+	require.NoError(t, err)
+	cmd := exec.Command("bash", script)
+	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PORT=" + strconv.Itoa(port)}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "ok: device 3973380163216521844 received the notification, once\n", string(out))
+}
+
+// TestEmulatorInspectorFlags: the banner names the inspector; --ui=false
+// turns the API and the pages off (404).
+func TestEmulatorInspectorFlags(t *testing.T) {
+	t.Parallel()
+	url, banner := startEmulator(t, nil)
+	_ = banner
+	resp, err := http.Get(url + "/api/v1/requests")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+
+	off, _ := startEmulator(t, nil, "--ui=false")
+	for _, path := range []string{"/api/v1/requests", "/ui/", "/ui/devices/1"} {
+		resp, err := http.Get(off + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 404, resp.StatusCode, path)
+	}
+	r := bpush(t, "", nil, "emulator", "--max-devices", "0")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--max-devices 0: want at least 1")
 }

@@ -481,17 +481,18 @@ const (
 )
 
 // serveEvents streams live events (Server-Sent Events) until the client
-// goes, is too slow, or falls behind. While someone watches, the clock
-// catches up four times a second, so that deliveries fall due without
-// another request.
+// goes, is too slow, or falls behind. Events are gathered for a tenth of a
+// second and written together. While someone watches, the clock catches
+// up four times a second, so that deliveries fall due without another
+// request.
 func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
-	ch, err := e.live.subscribe(e.cfg.maxSSE)
+	cursor, err := e.live.join(e.cfg.maxSSE)
 	if err != nil {
 		w.Header().Set("Retry-After", "10")
 		writeAPI(w, nil, &apiErr{http.StatusServiceUnavailable, fmt.Sprintf("%d live clients already (WithLiveClients, --max-live)", e.cfg.maxSSE)})
 		return
 	}
-	defer e.live.unsubscribe(ch)
+	defer e.live.leave()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -516,12 +517,21 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case ev, ok := <-ch:
-			if !ok {
-				return // dropped: it fell behind
+		case <-e.live.wait(cursor):
+			// Gather what comes in the next tenth of a second, then write
+			// it all at once.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(liveBatch):
 			}
-			data, _ := json.Marshal(ev)
-			if !write("event: " + ev.Kind + "\ndata: " + string(data) + "\n\n") {
+			var events []sseEvent
+			events, cursor = e.live.since(cursor)
+			var b strings.Builder
+			for _, ev := range events {
+				b.Write(ev)
+			}
+			if b.Len() > 0 && !write(b.String()) {
 				return
 			}
 			idle = time.Now()
@@ -536,6 +546,10 @@ func (e *Emulator) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// LiveClients is the number of the inspector's live clients (Server-Sent
+// Events) connected now.
+func (e *Emulator) LiveClients() int { return e.live.count() }
 
 // tick makes what is due happen.
 func (e *Emulator) tick() {

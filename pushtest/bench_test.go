@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,4 +149,153 @@ func BenchmarkMillionDevices(b *testing.B) {
 	if got := srv.DeliveryCount("3973380160000999999"); got != b.N*broadcasts {
 		b.Fatalf("the last device got %d broadcasts, want %d", got, b.N*broadcasts)
 	}
+}
+
+// BenchmarkInspectorMillionDevices asks every page of the web inspector
+// and every list of its JSON API, over HTTP, of an emulator with 1 000 000
+// devices, a tag of 1 000 members and 1 000 messages, and reports the
+// slowest answer (goal: within 200 ms; every list is a page). Each path
+// is asked b.N times; its slowest time is logged with -v.
+//
+//	go test -run '^$' -bench InspectorMillionDevices -benchtime 5x -v ./pushtest
+func BenchmarkInspectorMillionDevices(b *testing.B) {
+	const devices = 1_000_000
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	b.Cleanup(srv.Close)
+	ids := make([]string, devices)
+	for i := range ids {
+		ids[i] = strconv.FormatInt(3973380160000000000+int64(i), 10)
+	}
+	if err := srv.Bind(ids...); err != nil {
+		b.Fatal(err)
+	}
+	c, err := srv.NewChannel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreateTag(ctx, "vip"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.TagDevices(ctx, "vip", ids[:1000]); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		if _, err := c.PushBatchUniMsg(ctx, ids[i*100:(i+1)*100], "m", &pushsdk.PushOptions{TopicID: "t" + strconv.Itoa(i%5)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	last := ids[devices-1]
+	srv.Unbind(ids[500_000]) // the default tag is the bound devices, not all of them
+	ids = nil
+	paths := []string{
+		"/api/v1/apps", "/api/v1/devices", "/api/v1/devices?start=999950", "/api/v1/devices?q=0999999",
+		"/api/v1/devices/" + last, "/api/v1/devices/3973380160000000001/messages", "/api/v1/requests?limit=1000",
+		"/api/v1/messages", "/api/v1/tags", "/api/v1/tags/vip/members", "/api/v1/tags/default/members?start=999900",
+		"/api/v1/timers", "/api/v1/topics", "/api/v1/statistics",
+		"/ui/", "/ui/requests", "/ui/devices", "/ui/devices?q=0999999", "/ui/devices?start=999950", "/ui/devices/3973380160000000001",
+		"/ui/messages", "/ui/tags", "/ui/tags/vip", "/ui/tags/default?start=999900", "/ui/timers", "/ui/topics", "/ui/stats",
+	}
+	slowest := map[string]time.Duration{}
+	client := &http.Client{}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, p := range paths {
+			start := time.Now()
+			resp, err := client.Get(srv.URL + p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			took := time.Since(start)
+			if resp.StatusCode != 200 {
+				b.Fatalf("%s: %d", p, resp.StatusCode)
+			}
+			slowest[p] = max(slowest[p], took)
+		}
+	}
+	b.StopTimer()
+	var worst time.Duration
+	for _, p := range paths {
+		b.Logf("%-45s slowest %v", p, slowest[p].Round(time.Microsecond))
+		worst = max(worst, slowest[p])
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "ms-slowest-answer")
+}
+
+// BenchmarkPushWithLiveClients alternates, in every iteration, a push to an
+// emulator that 50 live clients watch (each reading its Server-Sent
+// Events over HTTP) and one to an emulator that none watches, and
+// reports the medians and their ratio: live clients must not slow the
+// push API.
+func BenchmarkPushWithLiveClients(b *testing.B) {
+	watched := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	b.Cleanup(watched.Close)
+	quiet := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	b.Cleanup(quiet.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	var events atomic.Int64
+	var wg sync.WaitGroup
+	b.Cleanup(wg.Wait)
+	b.Cleanup(cancel)
+	for range 50 {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, watched.URL+"/api/v1/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("live client: %v %v", err, resp)
+		}
+		wg.Go(func() {
+			defer resp.Body.Close()
+			buf := make([]byte, 4096)
+			for {
+				n, err := resp.Body.Read(buf)
+				events.Add(int64(bytes.Count(buf[:n], []byte("event: "))))
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	cw, err := watched.NewChannel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cq, err := quiet.NewChannel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	push := func(c *pushsdk.Channel) int64 {
+		start := time.Now()
+		if _, err := c.PushMsgToSingleDevice(context.Background(), "3973380163216521844", "hello", nil); err != nil {
+			b.Fatal(err)
+		}
+		return int64(time.Since(start))
+	}
+	var w, q []int64
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			w, q = append(w, push(cw)), append(q, push(cq))
+		} else {
+			q, w = append(q, push(cq)), append(w, push(cw))
+		}
+	}
+	if n := watched.LiveClients(); n != 50 {
+		b.Fatalf("%d live clients at the end, want 50: the comparison would not hold", n)
+	}
+	wm, qm := median(w), median(q)
+	b.ReportMetric(wm, "watched-ns/op")
+	b.ReportMetric(qm, "quiet-ns/op")
+	b.ReportMetric(wm/qm, "watched/quiet")
+	b.ReportMetric(float64(events.Load())/float64(len(w))/50, "events/push/client")
+}
+
+func median(v []int64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return float64(s[len(s)/2])
 }

@@ -1,6 +1,7 @@
 package pushtest
 
 import (
+	mathbits "math/bits"
 	"slices"
 	"time"
 )
@@ -13,6 +14,7 @@ import (
 type device struct {
 	spans  []span     // when it was bound, oldest first
 	direct []delivery // unicast and batch deliveries, oldest first
+	pos    int        // its index in appState.deviceOrder
 }
 
 // span is a time something held: [from, to), to zero while it holds.
@@ -121,6 +123,7 @@ func (a *appState) bind(now time.Time, limit int, ids ...string) (refused int) {
 		}
 		d.spans = append(d.spans, span{from: now})
 		a.bound++
+		a.notBound.set(d.pos, false)
 		a.day(now).binds++
 	}
 	return refused
@@ -132,8 +135,9 @@ func (a *appState) addDevice(id string, limit int) bool {
 	if limit > 0 && len(a.devices) >= limit {
 		return false
 	}
-	a.devices[id] = &device{}
+	a.devices[id] = &device{pos: len(a.deviceOrder)}
 	a.deviceOrder = append(a.deviceOrder, id)
+	a.notBound.set(len(a.deviceOrder)-1, true)
 	return true
 }
 
@@ -151,6 +155,7 @@ func (a *appState) unbind(now time.Time, limit int, ids ...string) {
 		}
 		d.spans[len(d.spans)-1].to = now
 		a.bound--
+		a.notBound.set(d.pos, true)
 		a.day(now).unbinds++
 		for _, t := range a.tags {
 			t.remove(id, now)
@@ -209,4 +214,57 @@ func (e *Emulator) known(a *appState, id string, now time.Time) bool {
 		return false
 	}
 	return a.bind(now, e.cfg.limits.Devices, id) == 0
+}
+
+// bitset is a set of small numbers: the positions of deviceOrder whose
+// device is not bound, so that a page of the bound ones is found by
+// counting bits, not by looking a million devices up.
+type bitset []uint64
+
+func (b *bitset) set(i int, on bool) {
+	for i/64 >= len(*b) {
+		*b = append(*b, 0)
+	}
+	if on {
+		(*b)[i/64] |= 1 << (i % 64)
+	} else {
+		(*b)[i/64] &^= 1 << (i % 64)
+	}
+}
+
+// boundPage returns the bound devices' ids from the start-th, at most
+// limit of them, in the order first seen, and how many are bound.
+func (a *appState) boundPage(start, limit int) []string {
+	var out []string
+	skip := start
+	for w, bits := range a.notBound {
+		base := w * 64
+		n := min(64, len(a.deviceOrder)-base)
+		if n <= 0 {
+			break
+		}
+		mask := uint64(1)<<n - 1
+		if n == 64 {
+			mask = ^uint64(0)
+		}
+		boundHere := n - mathbits.OnesCount64(bits&mask)
+		if skip >= boundHere {
+			skip -= boundHere
+			continue
+		}
+		for i := range n {
+			if bits&(1<<i) != 0 {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, a.deviceOrder[base+i])
+			if len(out) == limit {
+				return out
+			}
+		}
+	}
+	return out
 }

@@ -403,13 +403,16 @@ func (e *Emulator) tagList(a *appState, start, limit int) pageOf[TagView] {
 func (e *Emulator) tagMembers(a *appState, name string, start, limit int) (out pageOf[string], ok bool) {
 	out = pageOf[string]{Start: start, Limit: limit, Items: []string{}}
 	e.view(func(time.Time) {
-		// In the order they joined: a page costs a pass over the ids, never
-		// a sort of a million.
+		// In the order they joined: a page costs a pass over the tag's ids
+		// (over the bits of the bound devices for the default tag), never a
+		// sort of a million.
 		var order []string
 		var in func(string) bool
 		switch t := a.tags[name]; {
 		case name == defaultTag:
-			order, in = a.deviceOrder, func(id string) bool { return a.devices[id].isBound() }
+			ok, out.Total = true, a.bound
+			out.Items = append(out.Items, a.boundPage(start, limit)...)
+			return
 		case t != nil:
 			order, in = t.order, t.has
 		default:

@@ -59,6 +59,7 @@ type appState struct {
 
 	devices     map[string]*device
 	deviceOrder []string             // every id in devices, in the order first seen
+	notBound    bitset               // the positions in deviceOrder of devices not bound now
 	bound       int                  // devices bound now
 	days        map[int64]*dayCounts // by the start of a Beijing day, in unix seconds
 	fanouts     []*message           // broadcasts and tag pushes that finished: one aggregate each

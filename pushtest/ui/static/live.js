@@ -30,5 +30,5 @@
   var es = new EventSource("/api/v1/events");
   es.onopen = function () { document.body.classList.add("is-live"); };
   es.onerror = function () { document.body.classList.remove("is-live"); };
-  kinds.concat(["reset", "clock"]).forEach(function (k) { es.addEventListener(k, refresh); });
+  kinds.concat(["reset", "clock", "lost"]).forEach(function (k) { es.addEventListener(k, refresh); });
 })();

@@ -1,0 +1,47 @@
+package pushtest
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/bdpush/pushsdk"
+	"github.com/stretchr/testify/assert"
+)
+
+// TestBoundPage: a page of the bound devices found by counting bits is the
+// page a plain pass over the devices gives, across word boundaries, with
+// devices unbound, bound again and never bound.
+func TestBoundPage(t *testing.T) {
+	a := newAppState("k", "s", pushsdk.DeviceAndroid, time.Now())
+	now := time.Now()
+	var ids []string
+	for i := range 300 {
+		ids = append(ids, strconv.Itoa(1000+i))
+	}
+	a.bind(now, 0, ids...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 120 {
+		a.unbind(now, 0, ids[rng.IntN(len(ids))])
+	}
+	a.bind(now, 0, ids[5], ids[64], ids[127])
+	a.unbind(now, 0, "99999") // known, never bound
+	var want []string
+	for _, id := range a.deviceOrder {
+		if a.devices[id].isBound() {
+			want = append(want, id)
+		}
+	}
+	assert.Equal(t, len(want), a.bound)
+	for _, start := range []int{0, 1, 63, 64, 65, 100, 127, 128, len(want) - 1, len(want), len(want) + 5} {
+		for _, limit := range []int{1, 7, 64, 1000} {
+			from, to := window(len(want), start, limit)
+			exp := want[from:to]
+			if len(exp) == 0 {
+				exp = nil
+			}
+			assert.Equal(t, exp, a.boundPage(start, limit), "start %d limit %d", start, limit)
+		}
+	}
+}

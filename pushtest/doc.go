@@ -55,7 +55,24 @@
 // with its parameters; the log is bounded in entries and bytes
 // ([WithRequestLog]); bodies are capped ([WithMaxBody]); broadcasts and tag
 // pushes are one record each, whatever the number of devices. [NewServer]
-// applies [ServerTimeouts]; bpush emulator adds a connection cap.
+// applies [ServerTimeouts]; bpush emulator adds a connection cap. What each
+// app keeps is capped ([Limits], [WithLimits]): devices (past the cap a new
+// id is not bound: 30609), messages (the oldest delivered are forgotten),
+// deliveries per device (the newest are kept), tags (30602 past the cap),
+// topics and timers (the oldest are forgotten).
+//
+// # Inspector
+//
+// The Emulator also serves, unless [WithInspector](false), a JSON API under
+// /api/v1/ — for tests in any language: what a device received
+// (GET /api/v1/devices/{channel_id}/messages), the request log with the
+// 30603 diagnoses (GET /api/v1/requests), messages, tags, timers, topics,
+// statistics, and actions (bind, unbind, advance the clock, reset) — and a
+// web inspector under /ui/ that shows the same, live (Server-Sent Events
+// at /api/v1/events). [Emulator.Inspector] serves them alone. Actions are
+// refused to cross-site browser requests and, on a connection that did not
+// come through loopback, without [WithAPIToken]'s token; no page or answer
+// shows a secret key or a signature. [Emulator.Reset] forgets the state.
 //
 // # Signature mistakes
 //

@@ -46,7 +46,7 @@ type Limits struct {
 	// App.Bind returns an error.
 	Devices int
 	// Messages is how many accepted messages an app keeps, with their
-	// targets (default 1 000; a full batch push holds about 200 KB). The
+	// targets (default 200; a full batch push holds about 200 KB). The
 	// oldest that have been delivered are forgotten: their status is no
 	// longer known (QueryMsgStatus leaves them out); pending ones and
 	// timers are kept.
@@ -68,7 +68,7 @@ type Limits struct {
 
 // DefaultLimits are the limits an emulator has unless WithLimits changes
 // them.
-var DefaultLimits = Limits{Devices: 1_000_000, Messages: 1_000, Deliveries: 100, Tags: 10_000, Topics: 1_000, Timers: 1_000}
+var DefaultLimits = Limits{Devices: 1_000_000, Messages: 200, Deliveries: 100, Tags: 10_000, Topics: 1_000, Timers: 1_000}
 
 // withDefaults fills the zero fields in.
 func (l Limits) withDefaults() Limits {

@@ -17,7 +17,7 @@ import (
 )
 
 // Version is the version of this SDK, as sent in the User-Agent.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Defaults: the service's host, reached over https, and the bounds of
 // each attempt.

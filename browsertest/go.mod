@@ -3,7 +3,7 @@ module github.com/bdpush/pushsdk/browsertest
 go 1.26.0
 
 require (
-	github.com/bdpush/pushsdk v1.0.0
+	github.com/bdpush/pushsdk v1.1.0
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/stretchr/testify v1.12.1

@@ -3,7 +3,7 @@ module github.com/bdpush/pushsdk/pushotel
 go 1.26.0
 
 require (
-	github.com/bdpush/pushsdk v1.0.0
+	github.com/bdpush/pushsdk v1.1.0
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0

@@ -3,7 +3,7 @@ module github.com/bdpush/pushsdk/cmd/bpush
 go 1.26.0
 
 require (
-	github.com/bdpush/pushsdk v1.0.0
+	github.com/bdpush/pushsdk v1.1.0
 	github.com/bdpush/pushsdk/pushotel v0.1.0
 	github.com/bdpush/pushsdk/pushredis v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0

@@ -104,3 +104,7 @@ func EndpointsForTest() map[string]bool {
 	}
 	return out
 }
+
+// AttemptTimeoutForTest is the error of an attempt that WithTimeout cut,
+// with the transport's own error.
+func AttemptTimeoutForTest(d time.Duration, err error) error { return &attemptTimeout{d: d, err: err} }

@@ -222,7 +222,8 @@ func goroutineIDs() map[string]string {
 // behind.
 func TestThousandConcurrentCallsWithRotation(t *testing.T) {
 	before := goroutineIDs()
-	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	// Every message is kept, so that each call can be found in one app.
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0), pushtest.WithLimits(pushtest.Limits{Messages: 2 * 1000}))
 	second := srv.NewApp(pushsdk.DeviceAndroid)
 	c, err := srv.NewChannel(pushsdk.WithRetry(pushsdk.RetryPolicy{}))
 	require.NoError(t, err)

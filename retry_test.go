@@ -2,6 +2,7 @@ package pushsdk_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -207,4 +208,38 @@ func TestNoRetryAndDefaultPolicy(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, int64(3), ce.RequestID, "the error is the last attempt's")
 	assert.Len(t, f2.requests(), 3)
+}
+
+// TestCtxEndedBeforeRetry: when ctx ends after an attempt that would be
+// retried, before the retry, the call returns a code-2 error that matches
+// ctx.Err() and carries the last answer.
+func TestCtxEndedBeforeRetry(t *testing.T) {
+	t.Parallel()
+	cctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFakeService(t, func(*seen) reply {
+		return reply{402, `{"request_id":77,"error_code":30699,"error_msg":"Requests Are Too Frequent"}`}
+	})
+	// ctx ends after the answer came in full, before the retry.
+	end := pushsdk.WithObserver(&pushsdk.Observer{AttemptEnd: func(context.Context, pushsdk.AttemptEnd) { cancel() }})
+	c := f.channel(pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond}), end)
+	_, err := c.PushMsgToAll(cctx, "m", nil)
+	require.ErrorIs(t, err, context.Canceled)
+	var ce *pushsdk.ChannelError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, pushsdk.CodeSDKRunning, ce.Code)
+	assert.Equal(t, int64(77), ce.RequestID, "the last answer's request id")
+	assert.Contains(t, err.Error(), "Requests Are Too Frequent")
+	assert.Len(t, f.requests(), 1, "not retried after ctx ended")
+	assert.False(t, ce.MaybeProcessed(), "30699 means not processed")
+}
+
+// TestAttemptTimeoutMatchesDeadline: an attempt cut by WithTimeout matches
+// context.DeadlineExceeded whatever the transport said (a body closed
+// under a read, say), and still wraps what it said.
+func TestAttemptTimeoutMatchesDeadline(t *testing.T) {
+	err := pushsdk.AttemptTimeoutForTest(300*time.Millisecond, io.ErrClosedPipe)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, io.ErrClosedPipe)
+	assert.Equal(t, "no complete answer within 300ms (WithTimeout): io: read/write on closed pipe", err.Error())
 }

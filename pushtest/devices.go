@@ -243,10 +243,7 @@ func (a *appState) boundPage(start, limit int) []string {
 		if n <= 0 {
 			break
 		}
-		mask := uint64(1)<<n - 1
-		if n == 64 {
-			mask = ^uint64(0)
-		}
+		mask := uint64(1)<<n - 1 // n = 64 shifts to 0: all ones
 		boundHere := n - mathbits.OnesCount64(bits&mask)
 		if skip >= boundHere {
 			skip -= boundHere

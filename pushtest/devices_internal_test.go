@@ -45,3 +45,39 @@ func TestBoundPage(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveRing: a client that reads late gets a "lost" event for what the
+// ring no longer holds, then the latest events, in order; a client reads
+// nothing twice; without clients nothing is kept.
+func TestLiveRing(t *testing.T) {
+	var h hub
+	h.publish(liveEvent{Kind: "request"}) // nobody listens: dropped
+	cursor, err := h.join(1)
+	assert.NoError(t, err)
+	assert.Zero(t, cursor)
+	_, err = h.join(1)
+	assert.ErrorIs(t, err, errTooManyLive)
+	select {
+	case <-h.wait(cursor):
+		t.Fatal("woken without an event")
+	default:
+	}
+	for i := range liveBacklog + 36 {
+		h.publish(liveEvent{Kind: "request", Code: i})
+	}
+	select {
+	case <-h.wait(cursor):
+	default:
+		t.Fatal("not woken by the events")
+	}
+	events, next := h.since(cursor)
+	assert.Equal(t, int64(liveBacklog+36), next)
+	assert.Len(t, events, liveBacklog+1)
+	assert.Contains(t, string(events[0]), `"kind":"lost","lost":36`)
+	assert.Contains(t, string(events[1]), `"code":36`)
+	assert.Contains(t, string(events[len(events)-1]), `"code":99`)
+	events, _ = h.since(next)
+	assert.Empty(t, events, "nothing is read twice")
+	h.leave()
+	assert.Zero(t, h.count())
+}

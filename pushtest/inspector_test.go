@@ -479,3 +479,63 @@ func TestStateLevelsOffUnderAbuse(t *testing.T) {
 	assert.Equal(t, 100_000, apps.Items[0].Devices)
 	assert.LessOrEqual(t, apps.Items[0].Messages, 20)
 }
+
+// TestUIDrawsIOSNotifications: an iOS app's inbox shows the alert's title
+// and body, the badge and the sound, as an iPhone does.
+func TestUIDrawsIOSNotifications(t *testing.T) {
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0), pushtest.WithPlatform(pushsdk.DeviceIOS))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel()
+	require.NoError(t, err)
+	msg, err := pushsdk.IOSNotification{AlertTitle: "Level up", AlertBody: "You reached level 7", Badge: new(3), Sound: "chime.caf"}.Msg()
+	require.NoError(t, err)
+	_, err = c.PushMsgToSingleDevice(context.Background(), "3973380163216521844", msg, &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification})
+	require.NoError(t, err)
+	plain, err := pushsdk.IOSNotification{Alert: "A plain alert"}.Msg()
+	require.NoError(t, err)
+	_, err = c.PushMsgToSingleDevice(context.Background(), "3973380163216521844", plain, &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification})
+	require.NoError(t, err)
+	resp, err := http.Get(srv.URL + "/ui/devices/3973380163216521844")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	assert.Contains(t, page, `class="note ios"`)
+	assert.Contains(t, page, `<div class="title">Level up</div>`)
+	assert.Contains(t, page, `<div class="body">You reached level 7</div>`)
+	assert.Contains(t, page, `<span class="badge">3</span>`)
+	assert.Contains(t, page, "sound chime.caf")
+	assert.Contains(t, page, `<div class="body">A plain alert</div>`)
+}
+
+// TestBrowserNavigationMayAct: a request a person makes by hand in the
+// browser (Sec-Fetch-Site: none) is not cross-site.
+func TestBrowserNavigationMayAct(t *testing.T) {
+	srv := pushtest.NewServer()
+	t.Cleanup(srv.Close)
+	var out map[string]any
+	assert.Equal(t, 200, postJSON(t, srv.URL, "/api/v1/reset", ``, map[string]string{"Sec-Fetch-Site": "none"}, &out))
+}
+
+// TestPendingMessagesOutliveTheLimit: past Limits.Messages the oldest
+// delivered messages go, never a pending timer's.
+func TestPendingMessagesOutliveTheLimit(t *testing.T) {
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0), pushtest.WithLimits(pushtest.Limits{Messages: 2}))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel()
+	require.NoError(t, err)
+	ctx := context.Background()
+	timed, err := c.PushMsgToAll(ctx, "in an hour", &pushsdk.PushOptions{SendTime: srv.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	for range 5 {
+		_, err := c.PushMsgToSingleDevice(ctx, "3973380163216521844", "now", nil)
+		require.NoError(t, err)
+	}
+	st, err := c.QueryMsgStatus(ctx, timed.MsgID)
+	require.NoError(t, err)
+	require.Len(t, st.Messages, 1, "the timer's message is kept")
+	assert.Equal(t, pushsdk.StatusPending, st.Messages[0].Status)
+	srv.Advance(time.Hour + time.Second)
+	assert.Equal(t, "in an hour", srv.Received("3973380163216521844")[len(srv.Received("3973380163216521844"))-1].Msg, "and it fires")
+	assert.LessOrEqual(t, len(srv.DefaultApp().Messages()), 3)
+}

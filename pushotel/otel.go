@@ -20,8 +20,9 @@
 // endpoint) and rpc.response.status_code (the service's error code, "0"
 // when it succeeded); on failure also baidupush.error_code,
 // baidupush.maybe_processed, error.type and status Error. Its events are
-// baidupush.rate_limit.wait (baidupush.wait_seconds, baidupush.throttled)
-// and baidupush.retry (baidupush.attempt, baidupush.backoff_seconds,
+// baidupush.rate_limit.wait (baidupush.wait_seconds; baidupush.throttled,
+// true when the limiter held the attempt back 1 ms or more) and
+// baidupush.retry (baidupush.attempt, baidupush.backoff_seconds,
 // error.type).
 //
 // Each HTTP attempt is a child span "POST <endpoint>" with the HTTP client

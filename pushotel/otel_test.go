@@ -312,3 +312,49 @@ func assertNothingSecret(t *testing.T, h *harness, more ...string) {
 		}
 	}
 }
+
+// TestTagDevicesHasNoMessage: a fan-out and calls without a message carry
+// no message size, and the fan-out counter has no point for an outcome no
+// id had.
+func TestTagDevicesHasNoMessage(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.c.CreateTag(ctx, "vip")
+	require.NoError(t, err)
+	ids := make([]string, 12)
+	for i := range ids {
+		ids[i] = strconv.Itoa(3_000_000 + i)
+	}
+	_, err = h.c.TagDevices(ctx, "vip", ids)
+	require.NoError(t, err)
+
+	for _, name := range []string{"app/create_tag", "TagDevices", "tag/add_devices"} {
+		spans := h.named(name)
+		require.NotEmpty(t, spans, name)
+		for _, s := range spans {
+			assert.NotContains(t, attrs(s.Attributes()), "baidupush.msg_bytes", name)
+		}
+	}
+	fan := h.named("TagDevices")[0]
+	assert.Equal(t, int64(12), attrs(fan.Attributes())["baidupush.fanout.succeeded"])
+	assert.Len(t, h.named("tag/add_devices"), 2)
+
+	rm := h.metrics(t)
+	assert.Equal(t, int64(12), sum(t, rm, pushotel.MetricFanoutIDs, map[string]any{"baidupush.method": "TagDevices", "baidupush.outcome": "succeeded"}))
+	assert.Equal(t, 1, points(rm, pushotel.MetricFanoutIDs), "one point: succeeded; none for failed or uncertain")
+}
+
+// points is how many data points a metric has.
+func points(rm metricdata.ResourceMetrics, name string) int {
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				if s, ok := m.Data.(metricdata.Sum[int64]); ok {
+					n += len(s.DataPoints)
+				}
+			}
+		}
+	}
+	return n
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,13 @@ func TestCampaignRunsToTheEnd(t *testing.T) {
 	assert.Equal(t, int64(3), st.Batches)
 	assert.Equal(t, pushredis.Count{IDs: 2500, Batches: 3}, st.Pending)
 	assert.False(t, st.Done)
+	assert.WithinDuration(t, time.Now(), st.Created, time.Minute)
+	assert.True(t, st.Ended.IsZero(), "not ended: %v", st.Ended)
+	st, err = f.cs.Status(ctx, "sale")
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now(), st.Created, time.Minute, "as Redis holds it")
+	assert.True(t, st.Ended.IsZero(), "not ended, as Redis holds it: %v", st.Ended)
+	assert.Nil(t, st.Spec.Options, "no options given, none read back")
 
 	var mu sync.Mutex
 	var outcomes []pushredis.BatchOutcome
@@ -97,7 +105,9 @@ func TestCampaignRunsToTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, st.Done)
 	assert.Equal(t, pushredis.Count{IDs: 2500, Batches: 3}, st.Succeeded)
-	assert.False(t, st.Ended.IsZero(), "the campaign ended")
+	assert.Equal(t, pushredis.Count{}, st.Pending)
+	assert.Equal(t, pushredis.Count{}, st.InFlight)
+	assert.WithinDuration(t, time.Now(), st.Ended, time.Minute, "the campaign ended")
 	ttl, err := f.rdb.PTTL(ctx, "pushsdk:campaign:{sale}:meta").Result()
 	require.NoError(t, err)
 	assert.Greater(t, ttl, 59*time.Minute, "expires Keep after it ended")
@@ -359,6 +369,21 @@ func TestCampaignListAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, "a", list[0].Name)
+	for _, s := range list {
+		assert.Equal(t, int64(1), s.IDs)
+		assert.Equal(t, int64(1), s.Batches)
+		assert.False(t, s.Loading, s.Name)
+		assert.WithinDuration(t, time.Now(), s.Created, time.Minute)
+		assert.True(t, s.Ended.IsZero())
+	}
+	// A campaign whose Create was interrupted shows as loading.
+	require.NoError(t, f.rdb.HSet(ctx, "pushsdk:campaign:{b}:meta", "state", "loading").Err())
+	list, err = f.cs.List(ctx)
+	require.NoError(t, err)
+	assert.True(t, list[1].Loading)
+	st, err := f.cs.Status(ctx, "b")
+	require.NoError(t, err)
+	assert.True(t, st.Loading)
 	require.NoError(t, f.cs.Delete(ctx, "a"))
 	assert.ErrorIs(t, f.cs.Delete(ctx, "a"), pushredis.ErrNotFound)
 	list, err = f.cs.List(ctx)
@@ -382,4 +407,90 @@ func TestCampaignListAndDelete(t *testing.T) {
 	assert.True(t, errors.Is(err, pushredis.ErrNotFound), "prefixes keep environments apart")
 	_, err = pushredis.NewCampaigns(f.rdb, pushredis.WithPrefix("a{b"))
 	assert.Error(t, err)
+}
+
+// TestCampaignSpecRoundTrip: the message options stored in Redis are the
+// ones the workers push with, durations to the second.
+func TestCampaignSpecRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(3, 3400000000000000000)
+	opts := &pushsdk.PushOptions{MsgType: pushsdk.MsgTypeNotification, MsgExpires: 2 * time.Hour, TopicID: "sale",
+		DeviceType: pushsdk.DeviceAndroid}
+	spec := pushredis.CampaignSpec{Name: "rt", App: "AppA", Msg: `{"title":"t","description":"d"}`, BatchSize: 2, Keep: 90 * time.Minute, Options: opts}
+	_, err := f.cs.Create(ctx, spec, pushredis.SliceIDs(ids))
+	require.NoError(t, err)
+	st, err := f.cs.Status(ctx, "rt")
+	require.NoError(t, err)
+	assert.Equal(t, spec, st.Spec)
+	_, err = f.cs.Run(ctx, "rt", f.c, nil)
+	require.NoError(t, err)
+	calls := f.emu.RequestsTo("push/batch_device")
+	require.Len(t, calls, 2)
+	for _, r := range calls {
+		assert.Equal(t, "7200", r.Params.Get("msg_expires"))
+		assert.Equal(t, "1", r.Params.Get("msg_type"))
+		assert.Equal(t, "sale", r.Params.Get("topic_id"))
+	}
+}
+
+// TestCampaignStatusIgnoresStrayRecords: a state record for a batch the
+// campaign does not have (a hand edit, another version) does not change
+// the counts.
+func TestCampaignStatusIgnoresStrayRecords(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "s", Msg: "m", BatchSize: 10}, pushredis.SliceIDs(makeIDs(25, 3500000000000000000)))
+	require.NoError(t, err)
+	require.NoError(t, f.rdb.HSet(ctx, "pushsdk:campaign:{s}:state", "3", `{"s":"ok"}`, "-1", `{"s":"failed"}`, "x", `{"s":"ok"}`).Err())
+	st, err := f.cs.Status(ctx, "s")
+	require.NoError(t, err)
+	assert.Equal(t, pushredis.Count{IDs: 25, Batches: 3}, st.Pending)
+	assert.Equal(t, pushredis.Count{}, st.Succeeded)
+	assert.Equal(t, pushredis.Count{}, st.Failed)
+}
+
+// pipelineSizes records, for each pipeline that stores batches, how many
+// bytes of ids it carries.
+type pipelineSizes struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (p *pipelineSizes) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (p *pipelineSizes) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (p *pipelineSizes) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		n := 0
+		for _, c := range cmds {
+			if a := c.Args(); len(a) == 4 && a[0] == "hset" && strings.HasSuffix(fmt.Sprint(a[1]), ":batches") {
+				n += len(fmt.Sprint(a[3]))
+			}
+		}
+		if n > 0 {
+			p.mu.Lock()
+			p.sizes = append(p.sizes, n)
+			p.mu.Unlock()
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestCampaignCreateBoundsItsPipelines: Create sends the batches to Redis
+// in pipelines of 4 MiB, not one per batch and not all at once; a pipeline
+// that reaches exactly 4 MiB is sent.
+func TestCampaignCreateBoundsItsPipelines(t *testing.T) {
+	f := newFixture(t)
+	rdb := client(t, f.redis)
+	var p pipelineSizes
+	rdb.AddHook(&p)
+	cs, err := pushredis.NewCampaigns(rdb)
+	require.NoError(t, err)
+	// 241 ids of 16 digits and 240 newlines make a batch of 4 096 bytes:
+	// 1 024 batches are exactly 4 MiB. One more follows.
+	const perBatch, batchBytes = 241, 241*17 - 1
+	ids := makeIDs(1025*perBatch, 1_000_000_000_000_000)
+	_, err = cs.Create(context.Background(), pushredis.CampaignSpec{Name: "p", Msg: "m", BatchSize: perBatch}, pushredis.SliceIDs(ids))
+	require.NoError(t, err)
+	assert.Equal(t, []int{4 << 20, batchBytes}, p.sizes)
 }

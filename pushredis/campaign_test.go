@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,10 +114,17 @@ func TestCampaignRunsToTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, ttl, 59*time.Minute, "expires Keep after it ended")
 
-	// A second run finds nothing to do and sends nothing.
+	// A second run finds nothing to do and sends nothing; the campaign
+	// still ended when it did, and still expires.
 	res, err = f.cs.Run(ctx, "sale", f.c, nil)
 	require.NoError(t, err)
 	assert.Zero(t, res.Succeeded.Batches)
+	again, err := f.cs.Status(ctx, "sale")
+	require.NoError(t, err)
+	assert.Equal(t, st.Ended, again.Ended)
+	ttl, err = f.rdb.PTTL(ctx, "pushsdk:campaign:{sale}:meta").Result()
+	require.NoError(t, err)
+	assert.Greater(t, ttl, 59*time.Minute)
 	for id, n := range f.deliveries(ids) {
 		require.Equal(t, 1, n, "id %s", id)
 	}
@@ -175,6 +184,10 @@ func TestCampaignCreateRefusesBadInput(t *testing.T) {
 		"no ids":       {pushredis.CampaignSpec{Name: "x", Msg: "m"}, nil, "no ids"},
 		"a send time":  {pushredis.CampaignSpec{Name: "x", Msg: "m", Options: &pushsdk.PushOptions{SendTime: time.Now().Add(time.Hour)}}, []string{"1"}, "Options.SendTime"},
 		"keep too low": {pushredis.CampaignSpec{Name: "x", Msg: "m", Keep: time.Millisecond}, []string{"1"}, "Keep 1ms"},
+		"40 bytes shown whole": {pushredis.CampaignSpec{Name: "x", Msg: "m"}, []string{strings.Repeat("7", 39) + "x"},
+			`"` + strings.Repeat("7", 39) + `x" is not`},
+		"41 bytes cut": {pushredis.CampaignSpec{Name: "x", Msg: "m"}, []string{strings.Repeat("7", 40) + "xy"},
+			`"` + strings.Repeat("7", 40) + `…" is not`},
 	} {
 		_, err := f.cs.Create(ctx, tc.spec, pushredis.SliceIDs(tc.ids))
 		assert.ErrorContains(t, err, tc.want, name)
@@ -188,6 +201,8 @@ func TestCampaignCreateRefusesBadInput(t *testing.T) {
 // TestCampaignSpillsToDisk: past 65 536 ids the de-duplication goes
 // through temporary files and keeps the order of first appearance.
 func TestCampaignSpillsToDisk(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	f := newFixture(t)
 	ctx := context.Background()
 	ids := makeIDs(150000, 3200000000000000000)
@@ -206,6 +221,23 @@ func TestCampaignSpillsToDisk(t *testing.T) {
 		return nil
 	}))
 	assert.Equal(t, ids, got, "distinct ids in order of first appearance")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "the temporary files are removed")
+}
+
+// TestCampaignSpillsFromTheExactLimit: 65 536 ids are de-duplicated in
+// memory; one more needs temporary files, and a TMPDIR that cannot hold
+// them is a clear error, not a panic.
+func TestCampaignSpillsFromTheExactLimit(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := makeIDs(1<<16+1, 3700000000000000000)
+	_, err := f.cs.Create(ctx, pushredis.CampaignSpec{Name: "mem", Msg: "m", BatchSize: 10000}, pushredis.SliceIDs(ids[:1<<16]))
+	require.NoError(t, err, "65 536 ids need no temporary file")
+	_, err = f.cs.Create(ctx, pushredis.CampaignSpec{Name: "disk", Msg: "m", BatchSize: 10000}, pushredis.SliceIDs(ids))
+	assert.ErrorContains(t, err, "temporary file for de-duplication")
 }
 
 // TestCampaignFailedAndUncertain: a failed batch is sent again by the next
@@ -230,6 +262,21 @@ func TestCampaignFailedAndUncertain(t *testing.T) {
 	assert.True(t, st.Done)
 	assert.Equal(t, int64(10), st.Failed.IDs)
 	assert.Equal(t, int64(10), st.Uncertain.IDs)
+	// Redis holds each outcome with the service's code and request id.
+	var recs []map[string]any
+	for i := range 2 {
+		raw, err := f.rdb.HGet(ctx, "pushsdk:campaign:{f}:state", strconv.Itoa(i)).Result()
+		require.NoError(t, err)
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &rec))
+		recs = append(recs, rec)
+	}
+	assert.Equal(t, "failed", recs[0]["s"])
+	assert.Equal(t, float64(pushsdk.CodeInvalidParams), recs[0]["code"])
+	assert.Contains(t, recs[0]["msg"], "30602")
+	assert.NotZero(t, recs[0]["request_id"])
+	assert.Equal(t, "uncertain", recs[1]["s"])
+	assert.Contains(t, recs[1]["msg"], "502")
 	failed := collect(t, f.cs, "f", "failed")
 	uncertain := collect(t, f.cs, "f", "uncertain")
 	assert.Equal(t, ids[0:10], failed)
@@ -493,4 +540,24 @@ func TestCampaignCreateBoundsItsPipelines(t *testing.T) {
 	_, err = cs.Create(context.Background(), pushredis.CampaignSpec{Name: "p", Msg: "m", BatchSize: perBatch}, pushredis.SliceIDs(ids))
 	require.NoError(t, err)
 	assert.Equal(t, []int{4 << 20, batchBytes}, p.sizes)
+}
+
+// TestCampaignRunEndsWithCtx: a Run whose ctx is cancelled returns ctx's
+// error after recording the batches it sent; the rest stay pending.
+func TestCampaignRunEndsWithCtx(t *testing.T) {
+	f := newFixture(t)
+	ids := makeIDs(50, 3800000000000000000)
+	_, err := f.cs.Create(context.Background(), pushredis.CampaignSpec{Name: "c", Msg: "hi", BatchSize: 10}, pushredis.SliceIDs(ids))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := f.cs.Run(ctx, "c", f.c, &pushredis.RunOptions{Concurrency: 1, OnBatch: func(pushredis.BatchOutcome) { cancel() }})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, pushredis.Count{IDs: 10, Batches: 1}, res.Succeeded)
+	st, err := f.cs.Status(context.Background(), "c")
+	require.NoError(t, err)
+	assert.False(t, st.Done)
+	assert.True(t, st.Ended.IsZero())
+	assert.Equal(t, int64(1), st.Succeeded.Batches)
+	assert.Equal(t, st.Batches-1, st.Pending.Batches+st.InFlight.Batches)
 }

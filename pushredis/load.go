@@ -63,7 +63,7 @@ func (c *Campaigns) Create(ctx context.Context, spec CampaignSpec, ids iter.Seq2
 		if err != nil {
 			return nil, err
 		}
-		fp, _, err := fingerprintIDs(ids)
+		fp, err := fingerprintIDs(ids)
 		if err != nil {
 			return nil, err
 		}
@@ -185,16 +185,14 @@ func (c *Campaigns) load(ctx context.Context, k keys, size int, ids iter.Seq2[st
 
 // fingerprintIDs hashes the de-duplicated ids as load does, without
 // storing them.
-func fingerprintIDs(ids iter.Seq2[string, error]) (string, int64, error) {
+func fingerprintIDs(ids iter.Seq2[string, error]) (string, error) {
 	h := sha256.New()
-	var n int64
 	err := dedup(ids, func(id string) error {
 		h.Write([]byte(id))
 		h.Write([]byte{'\n'})
-		n++
 		return nil
 	})
-	return hex.EncodeToString(h.Sum(nil)), n, err
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // validID reports whether id is a channel id: 1–64 ASCII digits.

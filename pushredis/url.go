@@ -26,7 +26,7 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error quotes the URL, password and all
 		}
-		return nil, fmt.Errorf("pushredis: Redis URL %s: %v", RedactURL(rawURL), err)
+		return nil, urlError(rawURL, err)
 	}
 	q := u.Query()
 	cluster := q.Has("cluster")
@@ -54,33 +54,55 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 }
 
 func urlError(rawURL string, err error) error {
-	msg := err.Error()
-	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "***")
-		}
-	}
-	return fmt.Errorf("pushredis: Redis URL %s: %s", RedactURL(rawURL), msg)
+	return fmt.Errorf("pushredis: Redis URL %s: %s", RedactURL(rawURL), maskPassword(rawURL, err.Error()))
 }
 
-// RedactURL returns a Redis URL with its password masked, for messages.
+// maskPassword masks the URL's password in msg, as written in the URL and
+// decoded.
+func maskPassword(rawURL, msg string) string {
+	_, pass, _, ok := splitUserinfo(rawURL)
+	if !ok || pass == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, pass, "***")
+	if p, err := url.PathUnescape(pass); err == nil && p != "" {
+		msg = strings.ReplaceAll(msg, p, "***")
+	}
+	return msg
+}
+
+// RedactURL returns a Redis URL with its password masked, for messages:
+// in the user information and anywhere else the URL repeats it.
 func RedactURL(rawURL string) string {
+	head, pass, rest, ok := splitUserinfo(rawURL)
+	if !ok {
+		return rawURL
+	}
+	if pass != "" {
+		rest = strings.ReplaceAll(rest, pass, "***")
+	}
+	return head + ":***@" + rest
+}
+
+// splitUserinfo cuts "scheme://user:pass@rest" into "scheme://user", pass
+// and rest; ok is false when the URL has no password part.
+func splitUserinfo(rawURL string) (head, pass, rest string, ok bool) {
 	i := strings.Index(rawURL, "://")
 	if i < 0 {
-		return rawURL
+		return "", "", "", false
 	}
-	rest := rawURL[i+3:]
-	end := strings.IndexAny(rest, "/?#")
+	after := rawURL[i+3:]
+	end := strings.IndexAny(after, "/?#")
 	if end < 0 {
-		end = len(rest)
+		end = len(after)
 	}
-	at := strings.LastIndexByte(rest[:end], '@')
+	at := strings.LastIndexByte(after[:end], '@')
 	if at < 0 {
-		return rawURL
+		return "", "", "", false
 	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
+	user, pass, hasPass := strings.Cut(after[:at], ":")
 	if !hasPass {
-		return rawURL
+		return "", "", "", false
 	}
-	return rawURL[:i+3] + user + ":***@" + rest[at+1:]
+	return rawURL[:i+3] + user, pass, after[at+1:], true
 }

@@ -1,7 +1,9 @@
 // Package redistest starts a real redis-server for tests: on a free
-// loopback port, in a temporary directory, stopped when the test ends. It
-// is what pushredis's own tests use, and what a service that runs
-// pushredis campaign workers can use in its tests. It needs the
+// loopback port, in a temporary directory, stopped when the test ends —
+// one node ([Start]), a Redis Cluster of several ([StartCluster]) or a
+// Sentinel that watches a node ([StartSentinel]). It is what pushredis's
+// own tests use, and what a service that runs pushredis campaign workers
+// can use in its tests. It needs the
 // redis-server program (Debian: apt-get install redis-server); a test
 // fails, and says so, without it.
 package redistest
@@ -27,6 +29,7 @@ import (
 // Server is a redis-server process of a test.
 type Server struct {
 	dir  string
+	conf string // a configuration file, given first (a sentinel's)
 	port int
 	args []string
 
@@ -60,11 +63,15 @@ func Start(tb testing.TB, opts ...Option) *Server {
 // New starts a redis-server on a free loopback port that keeps its files
 // in dir, for a TestMain (Start is for a test); stop it with Stop.
 func New(dir string, opts ...Option) (*Server, error) {
+	return newServer(dir, "", opts...)
+}
+
+func newServer(dir, conf string, opts ...Option) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it): %w", err)
 	}
-	s := &Server{dir: dir}
+	s := &Server{dir: dir, conf: conf}
 	for _, o := range opts {
 		o(&s.args)
 	}
@@ -91,10 +98,16 @@ func freePort() (int, error) {
 
 // start runs redis-server and waits until it answers PING.
 func (s *Server) start(bin string) error {
-	args := append([]string{
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--daemonize", "no", "--protected-mode", "yes", "--logfile", filepath.Join(s.dir, "redis.log"),
-	}, s.args...)
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--daemonize", "no", "--protected-mode", "yes", "--logfile", filepath.Join(s.dir, "redis.log"))
+	if s.conf == "" {
+		args = append(args, "--save", "")
+	}
+	args = append(args, s.args...)
 	cmd := exec.Command(bin, args...)
 	setPdeathsig(cmd)
 	if err := cmd.Start(); err != nil {

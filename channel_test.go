@@ -399,6 +399,8 @@ func TestNewChannelRejectsBadSetup(t *testing.T) {
 		"query":               {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://x/?a=1")}, "query"},
 		"empty host":          {"k", "s", []pushsdk.Option{pushsdk.WithHost("")}, "empty host"},
 		"port":                {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://x:99999")}, "port"},
+		"port 65536":          {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://x:65536")}, "bad port"},
+		"port 0":              {"k", "s", []pushsdk.Option{pushsdk.WithHost("http://x:0")}, "bad port"},
 		"device type":         {"k", "s", []pushsdk.Option{pushsdk.WithDeviceType(5)}, "neither"},
 		"timeout":             {"k", "s", []pushsdk.Option{pushsdk.WithTimeout(0)}, "not positive"},
 		"connect timeout":     {"k", "s", []pushsdk.Option{pushsdk.WithConnectTimeout(-1)}, "not positive"},
@@ -435,6 +437,8 @@ func TestHostForms(t *testing.T) {
 		"http://127.0.0.1:8088/":      "http://127.0.0.1:8088",
 		"HTTPS://Example.com:8443/x/": "https://Example.com:8443/x",
 		"127.0.0.1:9000":              "https://127.0.0.1:9000",
+		"http://127.0.0.1:65535":      "http://127.0.0.1:65535", // the exact limits
+		"http://127.0.0.1:1":          "http://127.0.0.1:1",
 	} {
 		var opts []pushsdk.Option
 		if in != "" {

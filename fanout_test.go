@@ -243,6 +243,16 @@ func TestTagDevicesInInputOrder(t *testing.T) {
 	assert.Equal(t, ids[:12], missing.FailedChannelIDs())
 	assert.Empty(t, missing.UncertainChannelIDs())
 	assert.Empty(t, rejectedIDs(missing))
+	assert.Contains(t, err.Error(), "pushsdk: 12 of 12 ids not done: 12 failed (safe to send again), 0 uncertain")
+
+	// A refused call and a lost answer: the error counts each kind.
+	srv.FailNext("tag/add_devices", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+	srv.FailNext("tag/add_devices", 1, pushtest.Fault{Status: 502, AfterProcessing: true})
+	mixed, err := c.TagDevices(bg, "big", makeIDs(25, 100), pushsdk.FanoutConcurrency(1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "pushsdk: 20 of 25 ids not done: 10 failed (safe to send again), 10 uncertain (may have been processed)")
+	assert.Len(t, mixed.FailedChannelIDs(), 10)
+	assert.Len(t, mixed.UncertainChannelIDs(), 10)
 }
 
 // TestFanoutUnderRateLimit runs fan-outs against an emulator that answers

@@ -182,4 +182,13 @@ func TestAuthFailureCarriesExplanation(t *testing.T) {
 		keys = append(keys, k)
 	}
 	assert.Equal(t, []string{"apikey", "msg", "timestamp"}, keys)
+
+	// A Channel's device type is added as for a real call, unless the
+	// parameters name one.
+	typed, err := srv.NewChannel(pushsdk.WithDeviceType(pushsdk.DeviceIOS))
+	require.NoError(t, err)
+	assert.Contains(t, typed.ExplainSignature("push/all", url.Values{"msg": {"hi"}}).Params, "device_type=4")
+	given := typed.ExplainSignature("push/all", url.Values{"msg": {"hi"}, "device_type": {"3"}}).Params
+	assert.Contains(t, given, "device_type=3")
+	assert.NotContains(t, given, "device_type=4")
 }

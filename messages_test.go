@@ -23,7 +23,8 @@ func TestMessageUnknownConfigKey(t *testing.T) {
 		{"[SDK]\napiKy = k\n", "sdk.conf:2: [sdk] unknown key apiky: did you mean apiKey? ([Sdk] takes host, apiKey, secretKey, deviceType)"},
 		{"[SDK]\napi_key = k\n", "sdk.conf:2: [sdk] unknown key api_key: did you mean apiKey? ([Sdk] takes host, apiKey, secretKey, deviceType)"},
 		{"[SDK]\nsecret-key = k\n", "[sdk] unknown key secret-key: did you mean secretKey?"},
-		{"[SDK]\nappiKy = k\n", "[sdk] unknown key appiky: did you mean apiKey?"}, // two typos: the farthest suggested
+		{"[SDK]\nsecret___key = k\n", "[sdk] unknown key secret___key: did you mean secretKey?"}, // separators do not count, however many
+		{"[SDK]\nappiKy = k\n", "[sdk] unknown key appiky: did you mean apiKey?"},                // two typos: the farthest suggested
 		{"[curl]\ntimeot = 3\n", "sdk.conf:2: [curl] unknown key timeot: did you mean timeout? ([Curl] takes timeout, connecttimeout)"},
 		{"[SDK]\nproxy = x\n", "sdk.conf:2: [sdk] unknown key proxy ([Sdk] takes host, apiKey, secretKey, deviceType)"},
 		{"[SKD]\napiKey = k\n", "sdk.conf:1: unknown section [skd]: did you mean [SDK]? (sdk.conf has [SDK] and [curl])"},

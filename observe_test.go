@@ -231,3 +231,41 @@ func TestOutcomeAndErrorType(t *testing.T) {
 	assert.Empty(t, pushsdk.ErrorType(nil))
 	assert.Equal(t, "*errors.errorString", pushsdk.ErrorType(fmt.Errorf("x")))
 }
+
+// TestObserverSeesPushToDevices: a PushToDevices fan-out shows its start,
+// each batch call with its number of ids, each batch's outcome and the
+// counts at its end.
+func TestObserverSeesPushToDevices(t *testing.T) {
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	t.Cleanup(srv.Close)
+	var rec recorder
+	c, err := srv.NewChannel(pushsdk.WithObserver(rec.observer("o")), pushsdk.WithRetry(pushsdk.RetryPolicy{}))
+	require.NoError(t, err)
+	ids := make([]string, 25000)
+	for i := range ids {
+		ids[i] = strconv.Itoa(7_000_000 + i)
+	}
+	srv.FailNext("push/batch_device", 1, pushtest.Fault{Code: pushsdk.CodeInvalidParams})
+	_, err = c.PushToDevices(context.Background(), ids, "hi", nil, pushsdk.FanoutConcurrency(1))
+	require.Error(t, err)
+	ev := rec.list()
+	assert.Equal(t, "o:fanout-start PushToDevices ids=25000 batches=3", ev[0])
+	assert.Contains(t, ev, "o:batch-end 0 failed ids=10000@fanout")
+	assert.Contains(t, ev, "o:batch-end 2 ok ids=5000@fanout")
+	assert.Equal(t, "o:fanout-end ok=15000 failed=10000 uncertain=0@fanout", ev[len(ev)-1])
+	var sizes []int
+	for _, info := range rec.infos {
+		if s, ok := info.(pushsdk.CallStart); ok {
+			assert.Equal(t, "push/batch_device", s.Endpoint)
+			assert.Equal(t, 2, s.MsgBytes)
+			sizes = append(sizes, s.IDs)
+		}
+	}
+	assert.Equal(t, []int{10000, 10000, 5000}, sizes)
+
+	// A call without a list of ids has none.
+	rec.events, rec.infos = nil, nil
+	_, err = c.PushMsgToAll(context.Background(), "hi", nil)
+	require.NoError(t, err)
+	assert.Zero(t, rec.infos[0].(pushsdk.CallStart).IDs)
+}

@@ -109,6 +109,12 @@ func TestObserverSeesTheCall(t *testing.T) {
 	assert.Equal(t, res.RequestID, end.RequestID)
 	start := rec.infos[0].(pushsdk.CallStart)
 	assert.Equal(t, pushsdk.CallStart{Endpoint: "push/all", MsgBytes: 5}, start)
+	for _, i := range []int{1, 5} {
+		w := rec.infos[i].(pushsdk.RateLimitWait)
+		assert.Equal(t, "push/all", w.Endpoint)
+		// Measured from when the wait began: not from the year 1.
+		assert.True(t, w.Wait >= 0 && w.Wait < time.Hour, "wait %v", w.Wait)
+	}
 	a := rec.infos[2].(pushsdk.AttemptStart)
 	assert.Equal(t, srv.URL+"/rest/3.0/push/all", a.URL)
 	assert.Equal(t, "POST", a.Method)

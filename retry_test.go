@@ -2,6 +2,7 @@ package pushsdk_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bdpush/pushsdk"
+	"github.com/bdpush/pushsdk/pushtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -242,4 +244,65 @@ func TestAttemptTimeoutMatchesDeadline(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.ErrorIs(t, err, io.ErrClosedPipe)
 	assert.Equal(t, "no complete answer within 300ms (WithTimeout): io: read/write on closed pipe", err.Error())
+}
+
+// scriptedLimiter is a RateLimiter whose Wait does what the test says and
+// which records the outcomes it is told.
+type scriptedLimiter struct {
+	wait     func(ctx context.Context) error
+	nilDone  bool
+	mu       sync.Mutex
+	outcomes []bool
+}
+
+func (l *scriptedLimiter) Wait(ctx context.Context) (func(bool), error) {
+	if l.wait != nil {
+		if err := l.wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if l.nilDone {
+		return nil, nil
+	}
+	return func(throttled bool) {
+		l.mu.Lock()
+		l.outcomes = append(l.outcomes, throttled)
+		l.mu.Unlock()
+	}, nil
+}
+
+// TestRateLimiterContract: a limiter hears each attempt's outcome (30699
+// or not); one that wants no outcome may return a nil func; an error of
+// its own after ctx ended is reported as ctx's end, with its text.
+func TestRateLimiterContract(t *testing.T) {
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0))
+	t.Cleanup(srv.Close)
+	lim := &scriptedLimiter{}
+	c, err := srv.NewChannel(pushsdk.WithRateLimiter(lim), pushsdk.WithRetry(pushsdk.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond}))
+	require.NoError(t, err)
+	srv.FailNext("push/all", 1, pushtest.Fault{Code: pushsdk.CodeTooFrequent})
+	_, err = c.PushMsgToAll(context.Background(), "m", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false}, lim.outcomes, "the 30699, then the success")
+
+	lim.nilDone = true
+	_, err = c.PushMsgToAll(context.Background(), "m", nil)
+	require.NoError(t, err, "a nil done func is allowed")
+
+	lim.wait = func(ctx context.Context) error {
+		<-ctx.Done()
+		return errors.New("my limiter gave up")
+	}
+	for _, retry := range []pushsdk.RetryPolicy{{}, {MaxRetries: 1, BaseDelay: time.Millisecond}} {
+		c, err := srv.NewChannel(pushsdk.WithRateLimiter(lim), pushsdk.WithRetry(retry))
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		_, err = c.PushMsgToAll(ctx, "m", nil)
+		cancel()
+		require.Error(t, err)
+		assert.Equal(t, pushsdk.CodeSDKRunning, pushsdk.ErrorCode(err), "%+v", retry)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "%+v", retry)
+		assert.Contains(t, err.Error(), "my limiter gave up")
+	}
+	assert.Len(t, srv.RequestsTo("push/all"), 3, "nothing sent without the limiter's turn")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bdpush/pushsdk"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestBoundPage: a page of the bound devices found by counting bits is the
@@ -34,6 +35,7 @@ func TestBoundPage(t *testing.T) {
 		}
 	}
 	assert.Equal(t, len(want), a.bound)
+	assert.LessOrEqual(t, len(a.notBound), (len(a.deviceOrder)+63)/64, "a bit per device, no more")
 	for _, start := range []int{0, 1, 63, 64, 65, 100, 127, 128, len(want) - 1, len(want), len(want) + 5} {
 		for _, limit := range []int{1, 7, 64, 1000} {
 			from, to := window(len(want), start, limit)
@@ -78,6 +80,34 @@ func TestLiveRing(t *testing.T) {
 	assert.Contains(t, string(events[len(events)-1]), `"code":99`)
 	events, _ = h.since(next)
 	assert.Empty(t, events, "nothing is read twice")
+
+	// A client that waits is woken by the next event, not before.
+	woken := h.wait(next)
+	select {
+	case <-woken:
+		t.Fatal("woken without an event")
+	default:
+	}
+	h.publish(liveEvent{Kind: "delivery"})
+	select {
+	case <-woken:
+	default:
+		t.Fatal("not woken by the event")
+	}
 	h.leave()
 	assert.Zero(t, h.count())
+
+	// Exactly a ring's worth behind is nothing lost; one more is one lost.
+	var full hub
+	start, _ := full.join(1)
+	for i := range liveBacklog {
+		full.publish(liveEvent{Kind: "request", Code: i + 1})
+	}
+	events, _ = full.since(start)
+	require.Len(t, events, liveBacklog)
+	assert.Contains(t, string(events[0]), `"code":1,`)
+	full.publish(liveEvent{Kind: "request", Code: liveBacklog + 1})
+	events, _ = full.since(start)
+	require.Len(t, events, liveBacklog+1)
+	assert.Contains(t, string(events[0]), `"kind":"lost","lost":1`)
 }

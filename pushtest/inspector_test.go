@@ -365,6 +365,71 @@ func TestLiveEvents(t *testing.T) {
 	// The delivery falls due 100 ms later: no request makes it happen,
 	// the live stream's own ticks do.
 	assert.Equal(t, []string{"request", "delivery"}, kinds)
+
+	// Ticks with nothing due leave the stream open: a later request still
+	// shows.
+	time.Sleep(300 * time.Millisecond)
+	_, err = c.QueryDeviceNumInTag(context.Background(), "default")
+	require.NoError(t, err)
+	var next string
+	for sc.Scan() {
+		if k, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			next = k
+			break
+		}
+	}
+	assert.Equal(t, "request", next, "the stream is still open: %v", sc.Err())
+}
+
+// TestAPIInputLimits: every number the API takes is checked at its exact
+// limits.
+func TestAPIInputLimits(t *testing.T) {
+	srv := pushtest.NewServer(pushtest.WithFrozenClock(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)))
+	t.Cleanup(srv.Close)
+	var out map[string]any
+	for path, want := range map[string]int{
+		"/api/v1/devices?start=0":       200,
+		"/api/v1/devices?start=-1":      400,
+		"/api/v1/devices?limit=1":       200,
+		"/api/v1/devices?limit=1000":    200,
+		"/api/v1/devices?limit=1001":    400,
+		"/api/v1/devices?limit=0":       400,
+		"/api/v1/messages?start=-1":     400,
+		"/api/v1/messages?limit=1001":   400,
+		"/api/v1/messages?app=NotAnApp": 404,
+		"/api/v1/requests?limit=1001":   400,
+	} {
+		assert.Equal(t, want, getJSON(t, srv.URL, path, &out), path)
+	}
+
+	ids := func(n int) string {
+		list := make([]string, n)
+		for i := range list {
+			list[i] = strconv.Quote(strconv.Itoa(1_000_000 + i))
+		}
+		return `{"channel_ids":[` + strings.Join(list, ",") + `]}`
+	}
+	assert.Equal(t, 200, postJSON(t, srv.URL, "/api/v1/devices/bind", ids(10000), nil, &out), "10 000 ids at once")
+	assert.EqualValues(t, 10000, out["bound"])
+	assert.Equal(t, 400, postJSON(t, srv.URL, "/api/v1/devices/bind", ids(10001), nil, &out))
+	assert.Contains(t, out["error"], "channel_ids: want 1–10000 ids")
+	assert.Equal(t, 400, postJSON(t, srv.URL, "/api/v1/devices/bind", ids(0), nil, &out))
+
+	// A body of exactly 1 MiB is read; one byte more is refused.
+	body := `{"by":"1s"}`
+	exact := body + strings.Repeat(" ", 1<<20-len(body))
+	assert.Equal(t, 200, postJSON(t, srv.URL, "/api/v1/clock/advance", exact, nil, &out))
+	assert.Equal(t, 400, postJSON(t, srv.URL, "/api/v1/clock/advance", exact+" ", nil, &out))
+	assert.Contains(t, out["error"], "larger than 1 MiB")
+
+	// The clock moves by more than 0 and at most a year (366 days).
+	before := srv.Now()
+	assert.Equal(t, 200, postJSON(t, srv.URL, "/api/v1/clock/advance", `{"by":"8784h"}`, nil, &out))
+	assert.Equal(t, 8784*time.Hour, srv.Now().Sub(before))
+	for _, by := range []string{"8784h0m0.000000001s", "0s", "-1s"} {
+		assert.Equal(t, 400, postJSON(t, srv.URL, "/api/v1/clock/advance", `{"by":"`+by+`"}`, nil, &out), by)
+	}
+	assert.Equal(t, 200, postJSON(t, srv.URL, "/api/v1/clock/advance", `{"by":"1ns"}`, nil, &out))
 }
 
 // TestLimitsBoundTheState: past each cap the emulator answers as the
@@ -538,4 +603,54 @@ func TestPendingMessagesOutliveTheLimit(t *testing.T) {
 	srv.Advance(time.Hour + time.Second)
 	assert.Equal(t, "in an hour", srv.Received("3973380163216521844")[len(srv.Received("3973380163216521844"))-1].Msg, "and it fires")
 	assert.LessOrEqual(t, len(srv.DefaultApp().Messages()), 3)
+}
+
+// TestAPIPagesAndDays: the messages list reaches the oldest message, a
+// tag's members page from any start, and the statistics count each day on
+// its own and the devices over the days.
+func TestAPIPagesAndDays(t *testing.T) {
+	start := time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC) // 12:00 in Beijing
+	srv := pushtest.NewServer(pushtest.WithDeliveryDelay(0, 0), pushtest.WithFrozenClock(start), pushtest.WithRequireBinding())
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel()
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	require.NoError(t, srv.Bind("11", "12"))
+	_, err = c.CreateTag(ctx, "vip")
+	require.NoError(t, err)
+	_, err = c.AddDevicesToTag(ctx, "vip", []string{"12", "11"})
+	require.NoError(t, err)
+	var members page[string]
+	getJSON(t, srv.URL, "/api/v1/tags/vip/members?start=1&limit=1", &members)
+	assert.Equal(t, []string{"11"}, members.Items)
+	assert.Equal(t, 2, members.Total)
+	getJSON(t, srv.URL, "/api/v1/tags/vip/members?start=0&limit=1", &members)
+	assert.Equal(t, []string{"12"}, members.Items)
+
+	srv.Advance(48 * time.Hour)
+	require.NoError(t, srv.Bind("13"))
+	srv.Unbind("11")
+	var ids []string
+	for _, m := range []string{"first", "second", "third"} {
+		res, err := c.PushMsgToSingleDevice(ctx, "12", m, nil)
+		require.NoError(t, err)
+		ids = append(ids, res.MsgID)
+	}
+	var msgs page[pushtest.MessageView]
+	getJSON(t, srv.URL, "/api/v1/messages", &msgs)
+	require.Equal(t, 3, msgs.Total)
+	require.Len(t, msgs.Items, 3)
+	assert.Equal(t, []string{ids[2], ids[1], ids[0]}, []string{msgs.Items[0].MsgID, msgs.Items[1].MsgID, msgs.Items[2].MsgID}, "newest first, down to the oldest")
+
+	var stats pushtest.StatsView
+	getJSON(t, srv.URL, "/api/v1/statistics", &stats)
+	require.Len(t, stats.Days, 30)
+	today, yesterday, first, before := stats.Days[29], stats.Days[28], stats.Days[27], stats.Days[26]
+	assert.Equal(t, pushtest.DayStat{Day: first.Day, Bound: 2, TotalDevices: 2, Pushed: map[string]int64{}, Delivered: map[string]int64{}}, first)
+	assert.Equal(t, pushtest.DayStat{Day: yesterday.Day, TotalDevices: 2, Pushed: map[string]int64{}, Delivered: map[string]int64{}}, yesterday)
+	assert.Equal(t, pushtest.DayStat{Day: today.Day, Bound: 1, Unbound: 1, TotalDevices: 2,
+		Pushed: map[string]int64{"unicast": 3}, Delivered: map[string]int64{"unicast": 3}}, today)
+	assert.Zero(t, before.TotalDevices)
+	assert.Equal(t, 24*time.Hour, today.Day.Sub(yesterday.Day))
 }

@@ -1,6 +1,7 @@
 package pushtest
 
 import (
+	"context"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -110,4 +111,28 @@ func TestLiveRing(t *testing.T) {
 	events, _ = full.since(start)
 	require.Len(t, events, liveBacklog+1)
 	assert.Contains(t, string(events[0]), `"kind":"lost","lost":1`)
+}
+
+// TestStateHeldAtTheCaps: what the emulator holds (not only what it shows)
+// stays at the caps exactly: a device's deliveries and the app's finished
+// messages.
+func TestStateHeldAtTheCaps(t *testing.T) {
+	srv := NewServer(WithDeliveryDelay(0, 0), WithLimits(Limits{Deliveries: 2, Messages: 3}))
+	t.Cleanup(srv.Close)
+	c, err := srv.NewChannel()
+	require.NoError(t, err)
+	for i := range 6 {
+		_, err := c.PushMsgToSingleDevice(context.Background(), "2", "m"+strconv.Itoa(i), nil)
+		require.NoError(t, err)
+		srv.Advance(time.Second)
+		srv.mu.Lock()
+		held := len(srv.def.devices["2"].direct)
+		srv.mu.Unlock()
+		assert.Equal(t, min(i+1, 2), held, "after push %d", i+1)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	assert.Len(t, srv.def.devices["2"].direct, 2)
+	assert.Len(t, srv.def.msgOrder, 3)
+	assert.Len(t, srv.def.messages, 3)
 }

@@ -73,6 +73,8 @@ func TestRedactURL(t *testing.T) {
 		"host:6379":                       "host:6379",
 		"":                                "",
 		"redis://u:pw7@host/0?x=pw7":      "redis://u:***@host/0?x=***",
+		"://u:pw@host":                    "://u:***@host",
+		"redis:///?x=a:b@c":               "redis:///?x=a:b@c", // an @ after the host is not user information
 	} {
 		assert.Equal(t, want, pushredis.RedactURL(in), in)
 	}

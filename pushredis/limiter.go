@@ -18,7 +18,10 @@ import (
 // calls a second, in bursts of at most burst. It is GCRA (the generic cell
 // rate algorithm, as in github.com/go-redis/redis_rate) in one Lua script,
 // timed by the Redis server's clock, so each call costs one round trip
-// and the processes' clocks do not matter.
+// and the processes' clocks do not matter. The starts are spaced on that
+// clock; the service sees them through the network's jitter, so a second of
+// its own may hold one call more than perSecond — where it counts strictly,
+// give a rate a little below its quota.
 //
 // The rate adapts as [pushsdk.WithRateLimit]'s does, for all processes at
 // once: a 30699 (Requests Are Too Frequent) seen by any of them halves the

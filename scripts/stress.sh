@@ -12,7 +12,14 @@ go test -c -race -o "$out/pkg.test" "$pkg" || exit 2
 # The load: the pushtest suite, over and over, on every core.
 ( while :; do go test -count=1 -race ./pushtest >/dev/null 2>&1; done ) &
 load=$!
-trap 'kill $load 2>/dev/null; pkill -P $load 2>/dev/null' EXIT
+# On exit, stop the load and everything under it (go test and its test
+# binary), children before parents so that none is left orphaned.
+killtree() {
+  local c
+  for c in $(pgrep -P "$1"); do killtree "$c"; done
+  kill "$1" 2>/dev/null
+}
+trap 'killtree $load' EXIT
 fails=0
 for i in $(seq 1 "$runs"); do
   if (cd "$pkg" && "$out/pkg.test" -test.count=1 -test.timeout=10m >"$out/run$i.txt" 2>&1); then

@@ -92,15 +92,28 @@ func (c *Cluster) form() error {
 	return nil
 }
 
+// waitClusterOK waits until cl reports the cluster ok with n nodes known.
 func waitClusterOK(ctx context.Context, cl *redis.Client, n int) error {
-	for {
+	return waitUntil(ctx, func() error {
 		info, err := cl.ClusterInfo(ctx).Result()
 		if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(n)+"\r") {
 			return nil
 		}
+		return fmt.Errorf("the cluster is not ok: %v %q", err, info)
+	})
+}
+
+// waitUntil calls check every 20 ms until it returns nil, or returns its
+// last error when ctx ends.
+func waitUntil(ctx context.Context, check func() error) error {
+	for {
+		err := check()
+		if err == nil {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the cluster is not ok: %v %q", err, info)
+			return err
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -161,16 +174,16 @@ func NewSentinel(dir string, master *Server, masterName string) (*Server, error)
 	defer cancel()
 	sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr()})
 	defer sc.Close()
-	for {
+	err = waitUntil(ctx, func() error {
 		addr, err := sc.GetMasterAddrByName(ctx, masterName).Result()
 		if err == nil && len(addr) == 2 && addr[1] == strconv.Itoa(master.port) {
-			return s, nil
+			return nil
 		}
-		select {
-		case <-ctx.Done():
-			s.Stop()
-			return nil, fmt.Errorf("the sentinel does not know master %s: %v", masterName, err)
-		case <-time.After(20 * time.Millisecond):
-		}
+		return fmt.Errorf("the sentinel does not know master %s: %v", masterName, err)
+	})
+	if err != nil {
+		s.Stop()
+		return nil, err
 	}
+	return s, nil
 }
